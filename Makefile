@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` (the app with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format e2e migrate demo clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(INSTALLED)  ## the app on http://127.0.0.1:8000 with the demo data
+	$(BIN)/incidents demo
+	$(BIN)/incidents serve --host $(HOST) --port $(PORT)
+
+test: $(INSTALLED)  ## the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/mypy
+
+format: $(INSTALLED)
+	$(BIN)/ruff format app tests migrations
+	$(BIN)/ruff check --fix app tests migrations
+
+e2e: $(INSTALLED)  ## only the real-browser tests
+	$(BIN)/pytest -m e2e
+
+migrate: $(INSTALLED)
+	$(BIN)/incidents migrate
+
+demo: $(INSTALLED)
+	$(BIN)/incidents demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

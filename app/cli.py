@@ -1,0 +1,224 @@
+"""The `incidents` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from app import __version__
+from app.config import Settings, load_settings
+from app.db import Database
+from app.models.vocab import UserRole
+
+
+class CommandError(Exception):
+    """A mistake the user can fix; printed as one line, never as a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable DATABASE_URL>"
+
+
+def _open_database(settings: Settings) -> Database:
+    """Connect once up front so an unreachable database is one clear message."""
+    try:
+        database = Database(settings.database_url)
+    except (ArgumentError, ValueError) as error:
+        raise CommandError(f"DATABASE_URL is not a valid database URL: {error}") from None
+    except ModuleNotFoundError as error:
+        raise CommandError(f"the database driver is not installed: {error.name}") from None
+    try:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise CommandError(
+            f"cannot reach the database {_safe_url(settings.database_url)}: {reason}"
+        ) from None
+    return database
+
+
+def migrate_database(settings: Settings) -> Database:
+    """Bring the schema up to date and load the reference data (both idempotent)."""
+    from app.migrations import upgrade
+    from app.services.reference import load_reference_data
+
+    database = _open_database(settings)
+    upgrade(settings.database_url)
+    with database.write() as session:
+        load_reference_data(session)
+    return database
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    migrate_database(settings).dispose()
+    print(f"Database {_safe_url(settings.database_url)} is up to date; reference data loaded.")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.demo import DemoDataError, load_demo
+
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            result = load_demo(session)
+    except (DemoDataError, OSError, ValueError) as error:
+        raise CommandError(
+            f"the demo data could not be loaded, nothing was changed: {error}"
+        ) from None
+    finally:
+        database.dispose()
+    print(
+        f"Demo data: {result.incidents_created} incidents, {result.claims_created} claims and"
+        f" {result.sources_created} sources added;"
+        f" {result.incidents_present} incidents were already present."
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    if args.no_migrate:
+        _open_database(settings).dispose()
+    else:
+        migrate_database(settings).dispose()
+    print(
+        f"Serving on http://{args.host}:{args.port} (database {_safe_url(settings.database_url)})"
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.users import UserError, create_user, generate_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        generated = False
+    elif sys.stdin.isatty() and not args.generate_password:
+        password = getpass.getpass("Password (at least 12 characters): ")
+        generated = False
+    else:
+        password, generated = generate_password(), True
+    database = _open_database(settings)
+    try:
+        with database.write() as session:
+            user = create_user(session, email=args.email, role=args.role, password=password)
+            email, role = user.email, user.role
+    except UserError as error:
+        raise CommandError(str(error)) from None
+    finally:
+        database.dispose()
+    print(f"Created {role} {email}.")
+    if generated:
+        print(f"Password (shown once): {password}")
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is not between 1 and 65535")
+    return port
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="incidents",
+        description="Border Incident Tracker: incidents on the Pakistan–Afghanistan border and "
+        "every party's claims. The database comes from DATABASE_URL (default: a SQLite file "
+        "in ./data/).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    serve = commands.add_parser("serve", help="migrate the database, then run the web app")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not migrate first (when a separate step migrates, as in docker-compose)",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="create or upgrade the schema; load reference data"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="load the October 2025 demo incidents (idempotent)")
+    demo.set_defaults(handler=cmd_demo)
+
+    user = commands.add_parser("user", help="manage editor and admin accounts")
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
+    user_commands.required = True
+    create = user_commands.add_parser("create", help="create an account")
+    create.add_argument("--email", required=True, help="the person's email address (their login)")
+    create.add_argument(
+        "--role", required=True, choices=[r.value for r in UserRole], help="editor or admin"
+    )
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    secret.add_argument(
+        "--generate-password", action="store_true", help="generate a password and print it once"
+    )
+    create.set_defaults(handler=cmd_user_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace, Settings], None] = args.handler
+    try:
+        handler(args, load_settings())
+    except CommandError as error:
+        print(f"incidents: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""Settings read from the environment when the app or a command starts (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("data") / "incidents.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    site_name: str = "Border Incident Tracker"
+    # Absolute base URL for canonical links and previews behind a proxy; None uses the request's.
+    base_url: str | None = None
+    log_level: str = "info"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    return Settings(
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        site_name=env.get("SITE_NAME") or "Border Incident Tracker",
+        base_url=(env.get("BASE_URL") or None),
+        log_level=env.get("LOG_LEVEL") or "info",
+    )

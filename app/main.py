@@ -1,0 +1,76 @@
+"""The web application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.config import Settings, load_settings
+from app.db import Database
+from app.web import filters, pages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or not request.url.path.startswith(
+        "/api/"
+    )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    database = database or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(title=settings.site_name, version=__version__, lifespan=lifespan)
+    templates = Jinja2Templates(directory=ROOT / "templates")
+    filters.install(templates.env)
+    templates.env.globals["site_name"] = settings.site_name
+    templates.env.globals["base_url"] = settings.base_url
+    app.state.settings = settings
+    app.state.database = database
+    app.state.templates = templates
+
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.include_router(pages.router)
+
+    def error_page(request: Request, status: int, title: str, message: str) -> Response:
+        if not _wants_html(request):
+            return JSONResponse({"title": title, "status": status, "detail": message}, status)
+        context = {"status": status, "title": title, "message": message}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            message = error.detail if error.detail != "Not Found" else "There is no page here."
+            return error_page(request, 404, "Not found", str(message))
+        return error_page(request, error.status_code, "Error", str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+            for e in error.errors()
+        )
+        return error_page(request, 422, "Invalid request", problems)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, _error: Exception) -> Response:
+        return error_page(request, 500, "Server error", "Something went wrong on our side.")
+
+    return app

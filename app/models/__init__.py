@@ -1,0 +1,27 @@
+"""All mapped classes, imported here so the metadata is complete for Alembic and the app."""
+
+from app.models.actor import Actor, ActorName
+from app.models.base import Base
+from app.models.change import Change
+from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
+from app.models.geography import Place, PlaceAlias, Sector
+from app.models.incident import ExternalId, Incident, IncidentActor
+from app.models.user import User
+
+__all__ = [
+    "Actor",
+    "ActorName",
+    "Base",
+    "CasualtyFigure",
+    "Change",
+    "Claim",
+    "ClaimSource",
+    "ExternalId",
+    "Incident",
+    "IncidentActor",
+    "Place",
+    "PlaceAlias",
+    "Sector",
+    "Source",
+    "User",
+]

@@ -1,0 +1,168 @@
+"""An incident: one event in time and place, with the actors involved and editors' assessment."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.actor import Actor
+from app.models.base import Base, Timestamps, one_of
+from app.models.geography import Place, Sector
+from app.models.vocab import EVENT_TYPES, ActorRole, DatePrecision, ReviewState
+
+if TYPE_CHECKING:
+    from app.models.claim import Claim
+
+
+def _sub_type_matches_type() -> str:
+    pairs = " OR ".join(
+        f"(event_type = '{t}' AND sub_event_type IN ({', '.join(repr(s) for s in subs)}))"
+        for t, (_, subs) in EVENT_TYPES.items()
+    )
+    return f"sub_event_type IS NULL OR {pairs}"
+
+
+def _ordered(*columns: str) -> str:
+    """CHECK text: each non-null value is <= the next non-null one."""
+    parts = [
+        f"({a} IS NULL OR {b} IS NULL OR {a} <= {b})"
+        for i, a in enumerate(columns)
+        for b in columns[i + 1 :]
+    ]
+    return " AND ".join(parts)
+
+
+class Incident(Timestamps, Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint("date_end >= date_start", name="dates_ordered"),
+        one_of("date_precision", DatePrecision, "date_precision_known"),
+        CheckConstraint("geo_precision BETWEEN 1 AND 3", name="geo_precision_range"),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude_range"),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_range"
+        ),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates_paired"),
+        one_of("event_type", EVENT_TYPES, "event_type_known"),
+        CheckConstraint(_sub_type_matches_type(), name="sub_event_type_of_type"),
+        one_of("review_state", ReviewState, "review_state_known"),
+        CheckConstraint(
+            "assessed_killed_low >= 0 AND assessed_wounded_low >= 0", name="assessed_non_negative"
+        ),
+        CheckConstraint(
+            _ordered("assessed_killed_low", "assessed_killed_best", "assessed_killed_high"),
+            name="assessed_killed_ordered",
+        ),
+        CheckConstraint(
+            _ordered("assessed_wounded_low", "assessed_wounded_high"),
+            name="assessed_wounded_ordered",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    date_start: Mapped[date] = mapped_column(Date, index=True)
+    date_end: Mapped[date] = mapped_column(Date)
+    date_precision: Mapped[str] = mapped_column(String(10), default=DatePrecision.DAY)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    # The place as reported, kept even when a gazetteer place is linked.
+    location: Mapped[str] = mapped_column(String(500), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    geo_precision: Mapped[int] = mapped_column(Integer, default=1)
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    country: Mapped[str | None] = mapped_column(String(3))
+    event_type: Mapped[str] = mapped_column(String(60))
+    sub_event_type: Mapped[str | None] = mapped_column(String(60))
+    # Editors' assessment, kept apart from what the parties claim.
+    assessed_killed_low: Mapped[int | None] = mapped_column(Integer)
+    assessed_killed_best: Mapped[int | None] = mapped_column(Integer)
+    assessed_killed_high: Mapped[int | None] = mapped_column(Integer)
+    assessed_wounded_low: Mapped[int | None] = mapped_column(Integer)
+    assessed_wounded_high: Mapped[int | None] = mapped_column(Integer)
+    assessment_note: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    review_state: Mapped[str] = mapped_column(String(12), default=ReviewState.DRAFT)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Every UPDATE checks and bumps the version, so a stale write fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    place: Mapped[Place | None] = relationship()
+    sector: Mapped[Sector | None] = relationship()
+    actor_links: Mapped[list[IncidentActor]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentActor.position"
+    )
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="incident",
+        cascade="all, delete-orphan",
+        foreign_keys="Claim.incident_id",
+        order_by="[Claim.claimed_on, Claim.id]",
+        passive_deletes=True,
+    )
+    external_ids: Mapped[list[ExternalId]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan"
+    )
+
+    @property
+    def has_assessment(self) -> bool:
+        return any(
+            v is not None
+            for v in (
+                self.assessed_killed_low,
+                self.assessed_killed_best,
+                self.assessed_killed_high,
+                self.assessed_wounded_low,
+                self.assessed_wounded_high,
+            )
+        )
+
+
+class IncidentActor(Base):
+    __tablename__ = "incident_actors"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "actor_id", "role"),
+        one_of("role", ActorRole, "role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    incident: Mapped[Incident] = relationship(back_populates="actor_links")
+    actor: Mapped[Actor] = relationship()
+
+
+class ExternalId(Base):
+    """An incident's id in an outside dataset, so re-imports update instead of duplicating."""
+
+    __tablename__ = "incident_external_ids"
+    __table_args__ = (
+        UniqueConstraint("dataset", "external_id"),
+        CheckConstraint("length(external_id) > 0", name="external_id_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    dataset: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+
+    incident: Mapped[Incident] = relationship(back_populates="external_ids")

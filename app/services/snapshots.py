@@ -1,0 +1,80 @@
+"""JSON snapshots of an incident and its claims, for the change log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import Claim, Incident
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def snapshot_claim(claim: Claim) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "claimant": claim.claimant.slug if claim.claimant else None,
+        "spokesperson": claim.spokesperson,
+        "spokesperson_role": claim.spokesperson_role,
+        "claimed_on": _iso(claim.claimed_on),
+        "kind": claim.kind,
+        "statement": claim.statement,
+        "statement_language": claim.statement_language,
+        "translation": claim.translation,
+        "status": claim.status,
+        "credibility": claim.credibility,
+        "responds_to_id": claim.responds_to_id,
+        "note": claim.note,
+        "figures": [
+            {
+                "party": f.party,
+                "actor": f.actor.slug if f.actor else None,
+                "outcome": f.outcome,
+                "low": f.low,
+                "high": f.high,
+            }
+            for f in claim.figures
+        ],
+        "sources": [s.url for s in claim.sources],
+    }
+
+
+INCIDENT_FIELDS = (
+    "title",
+    "summary",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "country",
+    "event_type",
+    "sub_event_type",
+    "assessed_killed_low",
+    "assessed_killed_best",
+    "assessed_killed_high",
+    "assessed_wounded_low",
+    "assessed_wounded_high",
+    "assessment_note",
+    "notes",
+    "review_state",
+    "version",
+)
+
+
+def snapshot_incident(incident: Incident) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": incident.id}
+    data.update({name: _iso(getattr(incident, name)) for name in INCIDENT_FIELDS})
+    data["place"] = incident.place.slug if incident.place else None
+    data["sector"] = incident.sector.slug if incident.sector else None
+    data["actors"] = [
+        {"actor": link.actor.slug, "role": link.role} for link in incident.actor_links
+    ]
+    data["external_ids"] = [
+        {"dataset": e.dataset, "external_id": e.external_id} for e in incident.external_ids
+    ]
+    data["claims"] = [snapshot_claim(c) for c in incident.claims]
+    return data
