@@ -111,7 +111,8 @@ class Incident(Timestamps, Base):
         back_populates="incident",
         cascade="all, delete-orphan",
         foreign_keys="Claim.incident_id",
-        order_by="[Claim.claimed_on, Claim.id]",
+        # Undated claims last on every database (SQLite and PostgreSQL sort NULL differently).
+        order_by="[Claim.claimed_on.asc().nulls_last(), Claim.id]",
         passive_deletes=True,
     )
     external_ids: Mapped[list[ExternalId]] = relationship(

@@ -37,12 +37,14 @@ def incident_detail(
     request: Request,
     session: SessionDep,
     templates: TemplatesDep,
-    incident_id: int,
+    incident_id: str,
     slug: str | None = None,
 ) -> Response:
-    incident = get_incident(session, incident_id)
+    # Any id that is not a known incident number is "not found", including "abc".
+    number = int(incident_id) if incident_id.isdigit() and len(incident_id) <= 18 else None
+    incident = get_incident(session, number) if number is not None else None
     if incident is None:
-        raise HTTPException(status_code=404, detail=f"There is no incident number {incident_id}.")
+        raise HTTPException(status_code=404, detail="There is no incident at this address.")
     context = {"incident": incident, "comparison": compare_claims(incident)}
     return templates.TemplateResponse(request, "incidents/detail.html", context)
 

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import event, select
+
+from app.db import Database
+from app.models import Incident
+from app.services.demo import load_demo
+from tests import factories as f
+
+
+@contextmanager
+def count_queries(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+def _texts(html: str, selector: str) -> list[str]:
+    return [node.text(strip=True) for node in HTMLParser(html).css(selector)]
+
+
+def test_list_shows_demo_incidents_newest_first(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        load_demo(s)
+    response = client.get("/incidents")
+    assert response.status_code == 200
+    tree = HTMLParser(response.text)
+    dates = [n.attributes["datetime"] for n in tree.css("table.incidents tbody time")]
+    assert dates and dates == sorted(dates, reverse=True)
+    rows = tree.css("table.incidents tbody tr")
+    spin = next(r for r in rows if "Spin Boldak" in r.text())
+    assert "Chaman–Spin Boldak" in spin.text()
+    assert "Pakistan Army" in spin.text() and "Afghan Taliban authorities" in spin.text()
+    assert "claims, contested" in spin.css_first("td:last-child").text()
+    assert "exact day" in spin.text()
+
+
+def test_incident_page_sets_claims_side_by_side(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        load_demo(s)
+    with database.read() as s:
+        incident_id = s.scalar(select(Incident.id).where(Incident.title.contains("Spin Boldak")))
+    response = client.get(f"/incidents/{incident_id}")
+    assert response.status_code == 200
+    tree = HTMLParser(response.text)
+    parties = _texts(response.text, ".claimant > h3")
+    assert parties[:2] == ["Pakistan Army", "Afghan Taliban authorities"] or {
+        "Pakistan Army",
+        "Afghan Taliban authorities",
+    } <= set(parties)
+    assert len(tree.css("article.claim")) >= 4
+    statuses = set(_texts(response.text, ".claim .status"))
+    assert {"disputed", "denied"} <= statuses
+    assert tree.css(".claim .sources li a[href^='https://']")
+    assert tree.css_first(".responds a") is not None
+    # The assessment stands apart from the claims.
+    assert "Editors' assessment" in tree.css_first("section.assessment h2").text()
+    matrix_head = _texts(response.text, "table.matrix thead th")
+    assert matrix_head[0] == "Whose losses" and matrix_head[-1] == "Spread"
+    canonical = tree.css_first("link[rel=canonical]").attributes["href"]
+    assert canonical.endswith(f"/incidents/{incident_id}/clashes-at-spin-boldak-and-chaman")
+
+
+def test_slug_after_the_id_is_decoration(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        incident = f.make_incident(s, title="A clash")
+        incident_id = incident.id
+    assert client.get(f"/incidents/{incident_id}/anything-at-all").status_code == 200
+
+
+def test_unknown_and_draft_incidents_are_a_real_404_page(
+    client: TestClient, database: Database
+) -> None:
+    with database.write() as s:
+        draft_id = f.make_incident(s, review_state="draft").id
+    for path in ("/incidents/999999", f"/incidents/{draft_id}", "/incidents/abc", "/nowhere"):
+        response = client.get(path, headers={"accept": "text/html"})
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert HTMLParser(response.text).css_first("h1").text() == "Not found"
+    assert "draft" not in client.get("/incidents").text.lower().split("published")[0]
+
+
+def test_drafts_are_not_listed(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        f.make_incident(s, title="Published one")
+        f.make_incident(s, title="Secret draft", review_state="draft")
+    titles = _texts(client.get("/incidents").text, "table.incidents tbody td a")
+    assert "Published one" in titles and "Secret draft" not in titles
+
+
+def test_bad_page_parameter_is_a_clear_422(client: TestClient) -> None:
+    response = client.get("/incidents?page=-1", headers={"accept": "text/html"})
+    assert response.status_code == 422
+    assert "page" in HTMLParser(response.text).css_first(".lead").text()
+
+
+def test_pages_link_to_each_other(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        for day in range(1, 29):
+            f.make_incident(s, date_start=__import__("datetime").date(2025, 2, day))
+        for day in range(1, 29):
+            f.make_incident(s, date_start=__import__("datetime").date(2025, 3, day))
+    first = HTMLParser(client.get("/incidents").text)
+    assert len(first.css("table.incidents tbody tr")) == 50
+    next_link = first.css_first("a[rel=next]").attributes["href"]
+    second = HTMLParser(client.get(f"/incidents{next_link}").text)
+    assert len(second.css("table.incidents tbody tr")) == 6
+
+
+def test_healthz_reports_the_database(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database() -> None:
+    from app.config import Settings
+    from app.main import create_app
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def _populate(database: Database, incidents: int, claims_each: int) -> int:
+    with database.write() as s:
+        actors = [f.make_actor(s) for _ in range(3)]
+        source = f.make_source(s)
+        last = None
+        for _ in range(incidents):
+            last = f.make_incident(s)
+            for actor in actors:
+                f.link_actor(s, last, actor)
+            for n in range(claims_each):
+                f.make_claim(
+                    s,
+                    incident=last,
+                    claimant=actors[n % 3],
+                    figures=[{"actor": actors[(n + 1) % 3], "low": n, "high": n + 2}],
+                    sources=[source],
+                )
+        assert last is not None
+        return last.id
+
+
+def test_query_count_does_not_grow_with_rows(client: TestClient, database: Database) -> None:
+    incident_id = _populate(database, incidents=1, claims_each=1)
+    with count_queries(database) as few_list:
+        client.get("/incidents")
+    with count_queries(database) as few_detail:
+        client.get(f"/incidents/{incident_id}")
+
+    incident_id = _populate(database, incidents=30, claims_each=6)
+    with count_queries(database) as many_list:
+        client.get("/incidents")
+    with count_queries(database) as many_detail:
+        assert client.get(f"/incidents/{incident_id}").status_code == 200
+
+    assert len(many_list) == len(few_list) <= 8
+    assert len(many_detail) == len(few_detail) <= 12
