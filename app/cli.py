@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -90,9 +91,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _check_port_free(host: str, port: int) -> None:
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    _check_port_free(args.host, args.port)
     if args.no_migrate:
         _open_database(settings).dispose()
     else:

@@ -134,6 +134,16 @@ def test_user_create_mistakes(
     assert "not an email address" in capsys.readouterr().err
 
 
+def test_serve_on_a_busy_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--no-migrate"]) == 1
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0]
+
+
 def test_serve_options_are_parsed() -> None:
     args = build_parser().parse_args(
         ["serve", "--host", "0.0.0.0", "--port", "9000", "--workers", "3"]
