@@ -6,6 +6,7 @@ from app.models.change import Change
 from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
 from app.models.geography import Place, PlaceAlias, Sector
 from app.models.incident import ExternalId, Incident, IncidentActor
+from app.models.search import IncidentSearch
 from app.models.user import User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ExternalId",
     "Incident",
     "IncidentActor",
+    "IncidentSearch",
     "Place",
     "PlaceAlias",
     "Sector",

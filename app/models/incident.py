@@ -97,10 +97,14 @@ class Incident(Timestamps, Base):
     assessment_note: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     review_state: Mapped[str] = mapped_column(String(12), default=ReviewState.DRAFT)
+    # Derived from the claims on every write (services/derived.py), so lists can sort by it.
+    max_claimed_killed: Mapped[int | None] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    # Every UPDATE checks and bumps the version, so a stale write fails instead of overwriting.
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    # Every UPDATE checks the version it read, so a stale write fails instead of overwriting.
+    # Editorial saves raise the version themselves; derived values (search text, highest
+    # claimed killed) are refreshed without raising it, so they never cause an edit conflict.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
     place: Mapped[Place | None] = relationship()
     sector: Mapped[Sector | None] = relationship()

@@ -36,3 +36,14 @@ def figure_subject(figure: CasualtyFigure) -> str:
     return {"civilians": "Civilians", "combatants": "Combatants (unidentified)"}.get(
         figure.party, "Unknown"
     )
+
+
+def claimed_killed(claim: Claim) -> int | None:
+    """The most killed this claim asserts, all victims together; None when it gives no figure.
+
+    An open-ended figure ("over 100") counts as its lower bound.
+    """
+    killed = [
+        f.high if f.high is not None else f.low for f in claim.figures if f.outcome == "killed"
+    ]
+    return sum(killed) if killed else None

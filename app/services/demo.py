@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.models.vocab import ChangeAction, ReviewState
 from app.services.changes import record_change
+from app.services.derived import refresh_derived
 from app.services.reference import add_actor_names, load_reference_data
 from app.services.snapshots import snapshot_incident
 
@@ -119,7 +120,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoResult:
         session.add(incident)
         session.flush()
         _add_claims(session, incident, spec, actor=actor_of, sources=sources)
-        session.flush()
+        refresh_derived(session, [incident.id])
         session.refresh(incident)
         record_change(
             session,

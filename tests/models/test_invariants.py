@@ -187,10 +187,24 @@ def test_users_have_unique_lowercase_emails_and_known_roles(database: Database) 
     assert rejected(database, lambda s: (user(s, "a@example.org"), user(s, "a@example.org")))
 
 
-def test_version_counts_each_update(database: Database) -> None:
+def test_a_stale_version_cannot_overwrite_a_newer_one(database: Database) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.models import Incident
+
     with database.write() as s:
-        incident = f.make_incident(s)
-        assert incident.version == 1
-        incident.title = "Renamed"
+        incident_id = f.make_incident(s).id
+    with pytest.raises(StaleDataError), database.write() as s:
+        incident = s.get(Incident, incident_id)
+        assert incident is not None and incident.version == 1
+        # Another editor saves first, behind this session's back.
+        s.execute(
+            text("UPDATE incidents SET title = 'Saved first', version = 2 WHERE id = :id"),
+            {"id": incident_id},
+        )
+        incident.title, incident.version = "Saved second", 2
         s.flush()
-        assert incident.version == 2
+    with database.read() as s:
+        assert (
+            s.scalar(text(f"SELECT title FROM incidents WHERE id = {incident_id}")) == "Saved first"
+        )
