@@ -17,6 +17,7 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
 from app.web import filters, pages
+from app.web.htmx import VaryOnHtmx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.templates = templates
 
+    app.add_middleware(VaryOnHtmx)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(pages.router)
 

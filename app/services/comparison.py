@@ -103,3 +103,14 @@ def _by_party(incident: Incident) -> list[ClaimantColumn]:
         )
         column.claims.append(claim)
     return [*parties.values(), *([others] if others.claims else [])]
+
+
+def spread_summary(comparison: ClaimComparison, per_outcome: int = 2) -> str:
+    """The disagreement in one line, for link previews: "Killed: Pakistan Army 2 to 50; ..."."""
+    sentences = []
+    for outcome in Outcome:
+        rows = [r for r in comparison.rows if r.outcome == outcome.value][:per_outcome]
+        if rows:
+            listed = "; ".join(f"{r.subject} {r.spread}" for r in rows)
+            sentences.append(f"{outcome.value.capitalize()}: {listed}")
+    return ". ".join(sentences)

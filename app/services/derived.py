@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Actor, Claim, Incident, IncidentActor, IncidentSearch, Place
+from app.models.base import utcnow
 from app.services.claims import claimed_killed
 
 
@@ -52,6 +53,7 @@ def refresh_derived(session: Session, incident_ids: Iterable[int]) -> None:
         for d in session.scalars(select(IncidentSearch).where(IncidentSearch.incident_id.in_(ids)))
     }
     for incident in incidents:
+        incident.updated_at = utcnow()  # a claim's change is the incident's change
         killed = [claimed_killed(c) for c in incident.claims]
         highest = max((k for k in killed if k is not None), default=None)
         if incident.max_claimed_killed != highest:

@@ -11,8 +11,6 @@ from app.models import CasualtyFigure, Claim, ClaimSource, Incident, IncidentAct
 from app.models.vocab import ReviewState
 from app.services.claims import contesting_status_condition
 
-PAGE_SIZE = 50
-
 
 @dataclass(frozen=True)
 class ClaimSummary:
@@ -30,19 +28,8 @@ class IncidentListItem:
     claims: ClaimSummary
 
 
-@dataclass
-class IncidentPage:
-    items: list[IncidentListItem]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def _claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, ClaimSummary]:
+def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, ClaimSummary]:
+    """How many claims each incident has, and whether it is contested, in one query."""
     if not incident_ids:
         return {}
     contested = func.max(case((contesting_status_condition(), 1), else_=0)).cast(Integer)
@@ -52,27 +39,6 @@ def _claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Cla
         .group_by(Claim.incident_id)
     )
     return {incident_id: ClaimSummary(count, bool(flag)) for incident_id, count, flag in rows}
-
-
-def list_incidents(session: Session, *, page: int = 1, page_size: int = PAGE_SIZE) -> IncidentPage:
-    """Published incidents, newest first."""
-    visible = Incident.review_state == ReviewState.PUBLISHED
-    total = session.scalar(select(func.count()).select_from(Incident).where(visible)) or 0
-    incidents = session.scalars(
-        select(Incident)
-        .where(visible)
-        .order_by(Incident.date_start.desc(), Incident.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-        .options(
-            selectinload(Incident.place),
-            selectinload(Incident.sector),
-            selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
-        )
-    ).all()
-    summaries = _claim_summaries(session, [i.id for i in incidents])
-    items = [IncidentListItem(i, summaries.get(i.id, ClaimSummary(0, False))) for i in incidents]
-    return IncidentPage(items=items, total=total, page=page, page_size=page_size)
 
 
 def get_incident(session: Session, incident_id: int) -> Incident | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 from jinja2 import Environment
 
@@ -36,6 +36,32 @@ def date_span(start: date, end: date, precision: str) -> str:
     return f"{start.day} {start.strftime('%b')} – {end.day} {end.strftime('%b %Y')}"
 
 
+def precision_label(precision: str) -> str:
+    return "exact day" if precision == "day" else f"within a {precision}"
+
+
+def quick_ranges(today: date | None = None) -> list[tuple[str, date, date]]:
+    """Links that set `from` and `to` to fixed dates, so a shared link shows the same days."""
+    today = today or date.today()
+    return [
+        ("Last 7 days", today - timedelta(days=6), today),
+        ("Last 30 days", today - timedelta(days=29), today),
+        ("This year", date(today.year, 1, 1), today),
+        (str(today.year - 1), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    ]
+
+
+def page_window(current: int, last: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and a few around the current; None is a gap."""
+    wanted = {1, last, *range(max(1, current - around), min(last, current + around) + 1)}
+    pages: list[int | None] = []
+    for n in sorted(wanted):
+        if pages and pages[-1] is not None and n - pages[-1] > 1:
+            pages.append(None)
+        pages.append(n)
+    return pages
+
+
 def humanize(value: str) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize()
 
@@ -45,6 +71,9 @@ def install(env: Environment) -> None:
     env.filters["humanize"] = humanize
     env.filters["event_type"] = event_type_label
     env.globals["date_span"] = date_span
+    env.globals["precision_label"] = precision_label
+    env.globals["quick_ranges"] = quick_ranges
+    env.globals["page_window"] = page_window
     env.globals["format_range"] = format_range
     env.globals["sub_event_type_label"] = sub_event_type_label
     env.globals["RELIABILITY_LABELS"] = RELIABILITY_LABELS

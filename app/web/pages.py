@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from app.services.comparison import compare_claims
-from app.services.incidents import get_incident, list_incidents
+from app.schemas.filters import SORTS, parse_incident_filter
+from app.services import records
+from app.services.actors import suggest_actors
+from app.services.browse import browse_incidents
+from app.services.comparison import compare_claims, spread_summary
+from app.services.incidents import get_incident
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
+from app.web.htmx import is_fragment_request
 
 router = APIRouter()
 
@@ -21,14 +26,34 @@ def home() -> RedirectResponse:
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incident_list(
-    request: Request,
-    session: SessionDep,
-    templates: TemplatesDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+def incident_list(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+    parsed = parse_incident_filter(request.query_params.multi_items())
+    # With bad parameters the page says what is wrong (422) and the form keeps the rest, with
+    # its facet counts, so the reader can correct it.
+    result = browse_incidents(session, parsed.filter)
+    context = {
+        "parsed": parsed,
+        "result": result,
+        "sorts": SORTS,
+        "actor_suggestions": suggest_actors(session),
+    }
+    status = 422 if parsed.errors else 200
+    if not is_fragment_request(request):
+        return templates.TemplateResponse(request, "incidents/list.html", context, status)
+    response = templates.TemplateResponse(request, "incidents/_browse.html", context, status)
+    if not parsed.errors:
+        # The address bar shows the clean, canonical link for what is on screen.
+        response.headers["HX-Push-Url"] = result.filter.url()
+    return response
+
+
+@router.get("/actors/suggest", response_class=HTMLResponse)
+def actor_suggestions(
+    request: Request, session: SessionDep, templates: TemplatesDep, actor: str = ""
 ) -> Response:
-    result = list_incidents(session, page=page)
-    return templates.TemplateResponse(request, "incidents/list.html", {"result": result})
+    """Options for the actor autocomplete (a datalist), matching names and aliases."""
+    context = {"actor_suggestions": suggest_actors(session, actor[:200])}
+    return templates.TemplateResponse(request, "actors/_suggestions.html", context)
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
@@ -45,8 +70,59 @@ def incident_detail(
     incident = get_incident(session, number) if number is not None else None
     if incident is None:
         raise HTTPException(status_code=404, detail="There is no incident at this address.")
-    context = {"incident": incident, "comparison": compare_claims(incident)}
+    comparison = compare_claims(incident)
+    context = {
+        "incident": incident,
+        "comparison": comparison,
+        "spread_summary": spread_summary(comparison),
+        "today": date.today(),
+    }
     return templates.TemplateResponse(request, "incidents/detail.html", context)
+
+
+def _not_found(what: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=f"There is no {what} at this address.")
+
+
+@router.get("/actors/{slug}", response_class=HTMLResponse)
+def actor_page(
+    request: Request, session: SessionDep, templates: TemplatesDep, slug: str
+) -> Response:
+    actor = records.get_actor(session, slug)
+    if actor is None:
+        raise _not_found("actor")
+    context = {
+        "actor": actor,
+        "record": records.actor_record(session, actor),
+        "claims": records.claims_by_actor(session, actor),
+    }
+    return templates.TemplateResponse(request, "records/actor.html", context)
+
+
+@router.get("/sectors/{slug}", response_class=HTMLResponse)
+def sector_page(
+    request: Request, session: SessionDep, templates: TemplatesDep, slug: str
+) -> Response:
+    sector = records.get_sector(session, slug)
+    if sector is None:
+        raise _not_found("sector")
+    context = {
+        "sector": sector,
+        "record": records.sector_record(session, sector),
+        "places": records.places_in_sector(session, sector),
+    }
+    return templates.TemplateResponse(request, "records/sector.html", context)
+
+
+@router.get("/places/{slug}", response_class=HTMLResponse)
+def place_page(
+    request: Request, session: SessionDep, templates: TemplatesDep, slug: str
+) -> Response:
+    place = records.get_place(session, slug)
+    if place is None:
+        raise _not_found("place")
+    context = {"place": place, "record": records.place_record(session, place)}
+    return templates.TemplateResponse(request, "records/place.html", context)
 
 
 @router.get("/healthz")

@@ -103,12 +103,6 @@ def test_drafts_are_not_listed(client: TestClient, database: Database) -> None:
     assert "Published one" in titles and "Secret draft" not in titles
 
 
-def test_bad_page_parameter_is_a_clear_422(client: TestClient) -> None:
-    response = client.get("/incidents?page=-1", headers={"accept": "text/html"})
-    assert response.status_code == 422
-    assert "page" in HTMLParser(response.text).css_first(".lead").text()
-
-
 def test_pages_link_to_each_other(client: TestClient, database: Database) -> None:
     with database.write() as s:
         for day in range(1, 29):

@@ -1,0 +1,305 @@
+"""The incident list: one filter, its results, its facet counts and its total.
+
+Every condition comes from one function, so the list, the facets, the exports and the API agree
+on what a filter means. Within a parameter the values are alternatives (actor=a&actor=b: either);
+across parameters they all apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.models import Actor, ActorName, Claim, Incident, IncidentActor, Sector
+from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
+from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
+from app.services.incidents import ClaimSummary, IncidentListItem, claim_summaries
+from app.services.search import search_words, text_match_condition
+
+PAGE_SIZE = 50
+ACTOR_FACET_SIZE = 15
+COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    parameter: str
+    title: str
+    values: list[FacetValue]
+
+
+@dataclass
+class BrowseResult:
+    filter: IncidentFilter
+    items: list[IncidentListItem]
+    total: int
+    facets: dict[str, Facet]
+    notices: list[Problem] = field(default_factory=list)
+    page_size: int = PAGE_SIZE
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def resolve_filter(
+    session: Session, wanted: IncidentFilter
+) -> tuple[IncidentFilter, list[Problem]]:
+    """Actors by slug, name or alias become slugs; unknown actors and sectors are dropped with a
+    notice, so an old shared link still opens."""
+    notices: list[Problem] = []
+    actors: list[str] = []
+    if wanted.actors:
+        lowered = {a.lower() for a in wanted.actors}
+        by_slug = dict(
+            session.execute(
+                select(Actor.slug, Actor.slug).where(Actor.slug.in_(wanted.actors))
+            ).all()
+        )
+        by_name = {
+            name.lower(): slug
+            for name, slug in session.execute(
+                select(Actor.name, Actor.slug).where(func.lower(Actor.name).in_(lowered))
+            )
+        }
+        by_alias = {
+            name.lower(): slug
+            for name, slug in session.execute(
+                select(ActorName.name, Actor.slug)
+                .join(Actor, Actor.id == ActorName.actor_id)
+                .where(func.lower(ActorName.name).in_(lowered))
+                .order_by(Actor.id)
+            )
+        }
+        for given in wanted.actors:
+            slug = by_slug.get(given) or by_name.get(given.lower()) or by_alias.get(given.lower())
+            if slug is None:
+                notices.append(Problem("actor", f"no actor is called “{given[:60]}”; ignored"))
+            elif slug not in actors:
+                actors.append(slug)
+    sectors = list(wanted.sectors)
+    if sectors:
+        known = set(session.scalars(select(Sector.slug).where(Sector.slug.in_(sectors))))
+        for slug in sectors:
+            if slug not in known:
+                notices.append(Problem("sector", f"no sector is called “{slug}”; ignored"))
+        sectors = [s for s in sectors if s in known]
+    q = wanted.q
+    if q and not search_words(q):
+        notices.append(Problem("q", "the search text has no words to look for; ignored"))
+        q = ""
+    return replace(wanted, actors=tuple(actors), sectors=tuple(sectors), q=q), notices
+
+
+def filter_conditions(
+    wanted: IncidentFilter, dialect: str, *, skip: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a filter; `skip` leaves one parameter out (for its facet)."""
+    conditions: list[ColumnElement[bool]] = [Incident.review_state == ReviewState.PUBLISHED]
+    if wanted.date_from:
+        conditions.append(Incident.date_end >= wanted.date_from)
+    if wanted.date_to:
+        conditions.append(Incident.date_start <= wanted.date_to)
+    if wanted.actors and skip != "actor":
+        involved = (
+            select(IncidentActor.incident_id)
+            .join(Actor, Actor.id == IncidentActor.actor_id)
+            .where(Actor.slug.in_(wanted.actors))
+        )
+        conditions.append(Incident.id.in_(involved))
+    if wanted.statuses and skip != "status":
+        claimed = select(Claim.incident_id).where(Claim.status.in_(wanted.statuses))
+        conditions.append(Incident.id.in_(claimed))
+    if wanted.sectors and skip != "sector":
+        conditions.append(
+            Incident.sector_id.in_(select(Sector.id).where(Sector.slug.in_(wanted.sectors)))
+        )
+    if wanted.types and skip != "type":
+        conditions.append(Incident.event_type.in_(wanted.types))
+    if wanted.countries and skip != "country":
+        conditions.append(Incident.country.in_(wanted.countries))
+    if wanted.q:
+        matched = text_match_condition(wanted.q, dialect)
+        if matched is not None:
+            conditions.append(matched)
+    return conditions
+
+
+def _ordered(query: Select[Any], sort: str) -> Select[Any]:
+    if sort == "date":
+        return query.order_by(Incident.date_start.asc(), Incident.id.asc())
+    if sort == "-killed":
+        return query.order_by(
+            Incident.max_claimed_killed.desc().nulls_last(),
+            Incident.date_start.desc(),
+            Incident.id.desc(),
+        )
+    if sort == "-updated":
+        return query.order_by(Incident.updated_at.desc(), Incident.id.desc())
+    return query.order_by(Incident.date_start.desc(), Incident.id.desc())
+
+
+def count_incidents(session: Session, wanted: IncidentFilter) -> int:
+    dialect = session.get_bind().dialect.name
+    query = select(func.count()).select_from(Incident).where(*filter_conditions(wanted, dialect))
+    return session.scalar(query) or 0
+
+
+def _with_chosen(
+    values: list[FacetValue],
+    chosen: tuple[str, ...],
+    labels_of: Callable[[list[str]], dict[str, str]],
+) -> list[FacetValue]:
+    """Chosen values stay in their facet even when nothing matches, so they can be unchosen."""
+    missing = [c for c in chosen if c not in {v.value for v in values}]
+    if not missing:
+        return values
+    labels = labels_of(missing)
+    return values + [FacetValue(c, labels.get(c, c), 0, True) for c in missing]
+
+
+def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str, Facet]:
+    def where(parameter: str) -> list[ColumnElement[bool]]:
+        return filter_conditions(wanted, dialect, skip=parameter)
+
+    actor_rows = session.execute(
+        select(Actor.slug, Actor.name, func.count(func.distinct(IncidentActor.incident_id)))
+        .join(IncidentActor, IncidentActor.actor_id == Actor.id)
+        .join(Incident, Incident.id == IncidentActor.incident_id)
+        .where(*where("actor"))
+        .group_by(Actor.slug, Actor.name)
+        .order_by(func.count(func.distinct(IncidentActor.incident_id)).desc(), Actor.name)
+    ).all()
+    shown = [r for i, r in enumerate(actor_rows) if i < ACTOR_FACET_SIZE or r[0] in wanted.actors]
+    actors = _with_chosen(
+        [FacetValue(slug, name, n, slug in wanted.actors) for slug, name, n in shown],
+        wanted.actors,
+        lambda chosen: dict(
+            session.execute(select(Actor.slug, Actor.name).where(Actor.slug.in_(chosen))).all()
+        ),
+    )
+
+    status_counts = dict(
+        session.execute(
+            select(Claim.status, func.count(func.distinct(Claim.incident_id)))
+            .join(Incident, Incident.id == Claim.incident_id)
+            .where(*where("status"))
+            .group_by(Claim.status)
+        ).all()
+    )
+    statuses = [
+        FacetValue(
+            s.value, s.value.capitalize(), status_counts.get(s.value, 0), s.value in wanted.statuses
+        )
+        for s in ClaimStatus
+    ]
+
+    sector_rows = session.execute(
+        select(Sector.slug, Sector.name, func.count(Incident.id))
+        .join(Incident, Incident.sector_id == Sector.id)
+        .where(*where("sector"))
+        .group_by(Sector.slug, Sector.name, Sector.position)
+        .order_by(Sector.position)
+    ).all()
+    sectors = _with_chosen(
+        [FacetValue(slug, name, n, slug in wanted.sectors) for slug, name, n in sector_rows],
+        wanted.sectors,
+        lambda chosen: dict(
+            session.execute(select(Sector.slug, Sector.name).where(Sector.slug.in_(chosen))).all()
+        ),
+    )
+
+    type_counts = dict(
+        session.execute(
+            select(Incident.event_type, func.count(Incident.id))
+            .where(*where("type"))
+            .group_by(Incident.event_type)
+        ).all()
+    )
+    types = [
+        FacetValue(slug, label, type_counts.get(slug, 0), slug in wanted.types)
+        for slug, (label, _) in EVENT_TYPES.items()
+        if type_counts.get(slug) or slug in wanted.types
+    ]
+
+    country_rows = session.execute(
+        select(Incident.country, func.count(Incident.id))
+        .where(*where("country"), Incident.country.is_not(None))
+        .group_by(Incident.country)
+        .order_by(Incident.country)
+    ).all()
+    countries = _with_chosen(
+        [
+            FacetValue(code, COUNTRY_NAMES.get(code, code), n, code in wanted.countries)
+            for code, n in country_rows
+            if code is not None
+        ],
+        wanted.countries,
+        lambda chosen: {code: COUNTRY_NAMES.get(code, code) for code in chosen},
+    )
+    return {
+        "actor": Facet("actor", "Actor", actors),
+        "status": Facet("status", "Claim status", statuses),
+        "sector": Facet("sector", "Sector", sectors),
+        "type": Facet("type", "Event type", types),
+        "country": Facet("country", "Country side", countries),
+    }
+
+
+def list_items(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    *,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> list[IncidentListItem]:
+    """One page of incidents with what a list row shows, in a fixed number of queries."""
+    incidents = session.scalars(
+        _ordered(select(Incident).where(*conditions), sort)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+        .options(
+            selectinload(Incident.place),
+            selectinload(Incident.sector),
+            selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
+        )
+    ).all()
+    summaries = claim_summaries(session, [i.id for i in incidents])
+    return [IncidentListItem(i, summaries.get(i.id, ClaimSummary(0, False))) for i in incidents]
+
+
+def browse_incidents(
+    session: Session, wanted: IncidentFilter, *, page_size: int = PAGE_SIZE
+) -> BrowseResult:
+    """Resolve the filter, then its page of incidents, the total and the facet counts."""
+    resolved, notices = resolve_filter(session, wanted)
+    dialect = session.get_bind().dialect.name
+    conditions = filter_conditions(resolved, dialect)
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    page_count = max(1, -(-total // page_size))
+    if resolved.page > page_count:
+        notices.append(Problem("page", f"there are only {page_count} pages; showing none"))
+    items = list_items(
+        session, conditions, sort=resolved.sort, page=resolved.page, page_size=page_size
+    )
+    return BrowseResult(
+        filter=resolved,
+        items=items,
+        total=total,
+        facets=_facets(session, resolved, dialect),
+        notices=notices,
+        page_size=page_size,
+    )

@@ -1,0 +1,45 @@
+"""Full-text search over incidents: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
+
+Both match every word the reader typed (AND), case-insensitively; neither stems, so names and
+transliterations match as written ("Spin Buldak" finds Spin Boldak through its aliases).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, column, func, literal_column, select, text
+
+from app.models import Incident, IncidentSearch
+from app.models.search import SQLITE_FTS_TABLE, TEXT_SEARCH_CONFIG
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(q: str) -> list[str]:
+    return WORD.findall(q)
+
+
+def fts5_query(words: list[str]) -> str:
+    """Each word quoted, so no reader input is read as FTS5 syntax."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def text_match_condition(q: str, dialect: str) -> ColumnElement[bool] | None:
+    """A condition on Incident.id; None when the text has no searchable words."""
+    words = search_words(q)
+    if not words:
+        return None
+    if dialect == "sqlite":
+        matching = (
+            # The table name is a constant; the reader's words are a bound parameter.
+            text(f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :fts_query")  # noqa: S608
+            .bindparams(fts_query=fts5_query(words))
+            .columns(column("rowid", Integer))
+        )
+        return Incident.id.in_(matching)
+    config: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'")
+    document = func.to_tsvector(config, IncidentSearch.body)
+    query = func.plainto_tsquery(config, " ".join(words))
+    return Incident.id.in_(select(IncidentSearch.incident_id).where(document.op("@@")(query)))
