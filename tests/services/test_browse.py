@@ -252,9 +252,14 @@ def test_single_valued_facets_add_up_to_the_total(
     assert len(shown) == result.total
     without_sector = sum(1 for i in shown if i.sector_id is None)
     without_country = sum(1 for i in shown if i.country is None)
-    assert sum(v.count for v in result.facets["type"].values) == result.total
-    assert sum(v.count for v in result.facets["sector"].values) + without_sector == result.total
-    assert sum(v.count for v in result.facets["country"].values) + without_country == result.total
+    # (a facet counts within the other filters, so only facets whose own filter is off add up)
+    if not wanted.types:
+        assert sum(v.count for v in result.facets["type"].values) == result.total
+    if not wanted.sectors:
+        assert sum(v.count for v in result.facets["sector"].values) + without_sector == result.total
+    if not wanted.countries:
+        total = sum(v.count for v in result.facets["country"].values) + without_country
+        assert total == result.total
 
 
 def test_facets_mark_the_chosen_values(database: Database, world: World) -> None:
