@@ -9,14 +9,17 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
 from app.models.vocab import UserRole
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 class CommandError(Exception):
@@ -37,12 +40,22 @@ def _safe_url(url: str) -> str:
 
 def _open_database(settings: Settings) -> Database:
     """Connect once up front so an unreachable database is one clear message."""
+    if settings.database_url.startswith("sqlite") and make_url(settings.database_url).database in (
+        None,
+        "",
+        ":memory:",
+    ):
+        raise CommandError(
+            "an in-memory SQLite database vanishes when the command ends; use a file"
+        )
     try:
         database = Database(settings.database_url)
     except (ArgumentError, ValueError) as error:
         raise CommandError(f"DATABASE_URL is not a valid database URL: {error}") from None
     except ModuleNotFoundError as error:
         raise CommandError(f"the database driver is not installed: {error.name}") from None
+    except OSError as error:
+        raise CommandError(f"cannot create the database file's folder: {error}") from None
     try:
         with database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -102,6 +115,10 @@ def _check_port_free(host: str, port: int) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    if settings.log_level not in LOG_LEVELS:
+        raise CommandError(
+            f"LOG_LEVEL {settings.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
+        )
     _check_port_free(args.host, args.port)
     if args.no_migrate:
         _open_database(settings).dispose()
@@ -132,7 +149,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
         generated = False
     else:
         password, generated = generate_password(), True
-    database = _open_database(settings)
+    database = migrate_database(settings)
     try:
         with database.write() as session:
             user = create_user(session, email=args.email, role=args.role, password=password)
@@ -217,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace, Settings], None] = args.handler
@@ -224,6 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler(args, load_settings())
     except CommandError as error:
         print(f"incidents: error: {error}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, AlembicError, OSError) as error:
+        # Whatever the database or the file system refused, say it in one line.
+        print(f"incidents: error: {_first_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

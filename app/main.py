@@ -18,6 +18,7 @@ from app.config import Settings, load_settings
 from app.db import Database
 from app.web import filters, pages
 from app.web.htmx import VaryOnHtmx
+from app.web.security import SecurityHeaders
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         database.dispose()
 
-    app = FastAPI(title=settings.site_name, version=__version__, lifespan=lifespan)
+    # No interactive API docs until there is an API; they would load scripts from a CDN.
+    app = FastAPI(
+        title=settings.site_name,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     templates = Jinja2Templates(directory=ROOT / "templates")
     filters.install(templates.env)
     templates.env.globals["site_name"] = settings.site_name
@@ -47,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.templates = templates
 
     app.add_middleware(VaryOnHtmx)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(pages.router)
 

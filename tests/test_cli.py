@@ -149,3 +149,59 @@ def test_serve_options_are_parsed() -> None:
         ["serve", "--host", "0.0.0.0", "--port", "9000", "--workers", "3"]
     )
     assert (args.host, args.port, args.workers, args.no_migrate) == ("0.0.0.0", 9000, 3, False)
+
+
+@pytest.mark.parametrize(
+    ("url", "mentions"),
+    [
+        ("sqlite:////proc/nonexistent/dir/x.db", "folder"),
+        ("sqlite://", "in-memory"),
+        ("sqlite:///{tmp}/not-a-database.db", "not a database"),
+    ],
+)
+def test_database_problems_are_one_line(
+    url: str,
+    mentions: str,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "not-a-database.db").write_text("this is a text file, not SQLite\n" * 100)
+    monkeypatch.setenv("DATABASE_URL", url.format(tmp=tmp_path))
+    assert main(["migrate"]) == 1
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and mentions in lines[0]
+
+
+def test_unknown_schema_revision_is_one_line(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "db.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    assert main(["migrate"]) == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'deadbeef'")
+    capsys.readouterr()
+    assert main(["migrate"]) == 1
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and "deadbeef" in lines[0]
+
+
+def test_user_create_on_a_new_database_migrates_it_first(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    argv = ["user", "create", "--email", "a@example.org", "--role", "admin", "--generate-password"]
+    assert main(argv) == 0
+    assert "Created admin a@example.org" in capsys.readouterr().out
+
+
+def test_bad_log_level_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+    assert main(["serve", "--no-migrate", "--port", "1"]) == 1
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and "LOG_LEVEL" in lines[0]

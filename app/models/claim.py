@@ -26,7 +26,15 @@ class Source(Timestamps, Base):
     """Where a claim was published. Reused by every claim it reports."""
 
     __tablename__ = "sources"
-    __table_args__ = (one_of("reliability", Reliability, "reliability_known"),)
+    __table_args__ = (
+        one_of("reliability", Reliability, "reliability_known"),
+        # Only web addresses (and urn: for documents without one) are ever linked from a page.
+        CheckConstraint(
+            "lower(substr(url, 1, 8)) = 'https://' OR lower(substr(url, 1, 7)) = 'http://'"
+            " OR lower(substr(url, 1, 4)) = 'urn:'",
+            name="url_scheme",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)

@@ -34,6 +34,19 @@ def _sub_type_matches_type() -> str:
     return f"sub_event_type IS NULL OR {pairs}"
 
 
+ASSESSED_FIGURES = (
+    "assessed_killed_low",
+    "assessed_killed_best",
+    "assessed_killed_high",
+    "assessed_wounded_low",
+    "assessed_wounded_high",
+)
+
+
+def _non_negative(*columns: str) -> str:
+    return " AND ".join(f"({c} IS NULL OR {c} >= 0)" for c in columns)
+
+
 def _ordered(*columns: str) -> str:
     """CHECK text: each non-null value is <= the next non-null one."""
     parts = [
@@ -58,9 +71,7 @@ class Incident(Timestamps, Base):
         one_of("event_type", EVENT_TYPES, "event_type_known"),
         CheckConstraint(_sub_type_matches_type(), name="sub_event_type_of_type"),
         one_of("review_state", ReviewState, "review_state_known"),
-        CheckConstraint(
-            "assessed_killed_low >= 0 AND assessed_wounded_low >= 0", name="assessed_non_negative"
-        ),
+        CheckConstraint(_non_negative(*ASSESSED_FIGURES), name="assessed_figures_non_negative"),
         CheckConstraint(
             _ordered("assessed_killed_low", "assessed_killed_best", "assessed_killed_high"),
             name="assessed_killed_ordered",

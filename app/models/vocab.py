@@ -26,6 +26,15 @@ class ActorRole(StrEnum):
     TARGET = "target"
 
 
+ROLE_LABELS = {
+    "side_a": "Side A",
+    "side_b": "Side B",
+    "associated": "Associated",
+    "suspected_perpetrator": "Suspected perpetrator",
+    "target": "Target",
+}
+
+
 class ActorKind(StrEnum):
     STATE_FORCES = "state-forces"
     REBEL_GROUP = "rebel-group"

@@ -12,6 +12,7 @@ from app.models.vocab import (
     CREDIBILITY_LABELS,
     GEO_PRECISION_LABELS,
     RELIABILITY_LABELS,
+    ROLE_LABELS,
     event_type_label,
     sub_event_type_label,
 )
@@ -36,8 +37,15 @@ def date_span(start: date, end: date, precision: str) -> str:
     return f"{start.day} {start.strftime('%b')} – {end.day} {end.strftime('%b %Y')}"
 
 
-def precision_label(precision: str) -> str:
-    return "exact day" if precision == "day" else f"within a {precision}"
+def precision_label(precision: str, start: date | None = None, end: date | None = None) -> str:
+    if precision != "day":
+        return f"within a {precision}"
+    return "exact dates" if start is not None and start != end else "exact date"
+
+
+def is_web_url(value: str | None) -> bool:
+    """Only these are ever put in an href: never javascript:, data: or the like."""
+    return bool(value) and str(value).lower().startswith(("https://", "http://"))
 
 
 def quick_ranges(today: date | None = None) -> list[tuple[str, date, date]]:
@@ -72,6 +80,8 @@ def install(env: Environment) -> None:
     env.filters["event_type"] = event_type_label
     env.globals["date_span"] = date_span
     env.globals["precision_label"] = precision_label
+    env.globals["ROLE_LABELS"] = ROLE_LABELS
+    env.tests["web_url"] = is_web_url
     env.globals["quick_ranges"] = quick_ranges
     env.globals["page_window"] = page_window
     env.globals["format_range"] = format_range

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,6 +19,15 @@ from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
 from app.web.htmx import is_fragment_request
 
 router = APIRouter()
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
+
+
+def parse_id(text: str) -> int | None:
+    """An id from a URL; anything else ("abc", "²", "-1", 10**20) is simply not found."""
+    if re.fullmatch(r"[0-9]{1,10}", text) and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 @router.get("/", include_in_schema=False)
@@ -65,8 +75,7 @@ def incident_detail(
     incident_id: str,
     slug: str | None = None,
 ) -> Response:
-    # Any id that is not a known incident number is "not found", including "abc".
-    number = int(incident_id) if incident_id.isdigit() and len(incident_id) <= 18 else None
+    number = parse_id(incident_id)
     incident = get_incident(session, number) if number is not None else None
     if incident is None:
         raise HTTPException(status_code=404, detail="There is no incident at this address.")

@@ -207,3 +207,93 @@ def test_a_stale_version_cannot_overwrite_a_newer_one(database: Database) -> Non
     with database.read() as s:
         title = s.scalar(text(f"SELECT title FROM incidents WHERE id = {incident_id}"))
     assert title != "Saved second"
+
+
+def test_external_id_is_not_empty(database: Database) -> None:
+    assert rejected(database, lambda s: f.add_external_id(s, f.make_incident(s), "acled", ""))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"latitude": 91.0}, {"longitude": 181.0}, {"latitude": 31.0, "longitude": None}],
+    ids=["latitude", "longitude", "unpaired"],
+)
+def test_place_coordinates(database: Database, overrides: dict[str, object]) -> None:
+    assert rejected(database, lambda s: f.make_place(s, **overrides))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"longitude": 200.0, "latitude": 31.0},
+        {"assessed_killed_best": -5},
+        {"assessed_wounded_high": -1},
+        {"version": 0},
+    ],
+    ids=["longitude", "best-negative", "wounded-high-negative", "version-zero"],
+)
+def test_more_incident_invariants(database: Database, overrides: dict[str, object]) -> None:
+    assert rejected(database, lambda s: f.make_incident(s, **overrides))
+
+
+def test_actor_vocabularies_and_unique_names(database: Database) -> None:
+    from app.models import ActorName
+
+    def name(s: Session, kind: str = "alias", twice: bool = False) -> None:
+        actor = f.make_actor(s)
+        for _ in range(2 if twice else 1):
+            s.add(ActorName(actor=actor, kind=kind, name="TTP"))
+            s.flush()
+
+    assert rejected(database, lambda s: f.make_actor(s, kind="militia"))
+    assert rejected(database, lambda s: name(s, kind="nickname"))
+    assert rejected(database, lambda s: name(s, twice=True))
+
+
+def test_place_aliases_are_unique_per_place(database: Database) -> None:
+    from app.models import PlaceAlias
+
+    def twice(s: Session) -> None:
+        place = f.make_place(s)
+        s.add_all(
+            [
+                PlaceAlias(place=place, alias="Spin Buldak"),
+                PlaceAlias(place=place, alias="Spin Buldak"),
+            ]
+        )
+
+    assert rejected(database, twice)
+
+
+@pytest.mark.parametrize(("field", "value"), [("party", "soldiers"), ("outcome", "injured")])
+def test_casualty_vocabularies(database: Database, field: str, value: str) -> None:
+    assert rejected(
+        database, lambda s: f.make_claim(s, figures=[{"low": 1, "high": 1, field: value}])
+    )
+
+
+def test_claim_source_links_need_both_ends(database: Database) -> None:
+    from app.models import ClaimSource
+
+    def dangling(s: Session) -> None:
+        claim = f.make_claim(s)
+        s.add(ClaimSource(claim_id=claim.id, source_id=999_999))
+
+    assert rejected(database, dangling)
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,hi", "ftp://x", " https://x"]
+)
+def test_source_urls_are_web_addresses(database: Database, url: str) -> None:
+    assert rejected(database, lambda s: f.make_source(s, url=url))
+    assert not rejected(database, lambda s: f.make_source(s, url="HTTPS://Example.org/a"))
+
+
+def test_change_actions_are_known(database: Database) -> None:
+    from app.models import Change
+
+    def unknown(s: Session) -> None:
+        s.add(Change(entity_type="incident", entity_id=1, action="vanish", before=None, after=None))
+
+    assert rejected(database, unknown)
