@@ -18,7 +18,7 @@ from app.config import Settings, load_settings
 from app.db import Database
 from app.web import filters, pages
 from app.web.htmx import VaryOnHtmx
-from app.web.security import SecurityHeaders
+from app.web.security import RejectNulBytes, SecurityHeaders
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.templates = templates
 
+    app.add_middleware(RejectNulBytes)
     app.add_middleware(VaryOnHtmx)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -6,6 +6,7 @@ configured with allowEval false), nothing from another origin, and no framing.
 
 from __future__ import annotations
 
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -49,3 +50,23 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RejectNulBytes:
+    """A NUL byte in the address is never meaningful and PostgreSQL cannot store or compare it,
+    so such requests get a clear 400 before anything reads them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw_path = scope.get("raw_path") or scope["path"].encode()
+            query = scope.get("query_string", b"")
+            if b"\x00" in scope["path"].encode() or b"%00" in raw_path + query or b"\x00" in query:
+                response = PlainTextResponse(
+                    "Bad request: the address contains a NUL character (%00).", status_code=400
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

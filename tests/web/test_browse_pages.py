@@ -254,9 +254,19 @@ def test_sector_and_place_pages(client: TestClient, demo: None, path: str, title
     assert sum(int(n.text()) for n in tree.css(".fared strong")) >= 24
 
 
-@pytest.mark.parametrize("path", ["/actors/nobody", "/sectors/nowhere", "/places/%00"])
+@pytest.mark.parametrize("path", ["/actors/nobody", "/sectors/nowhere", "/places/x%C2%B2"])
 def test_unknown_records_are_404(client: TestClient, demo: None, path: str) -> None:
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/places/%00", "/incidents?q=a%00b", "/incidents?actor=%00", "/actors/suggest?actor=%00"],
+)
+def test_nul_bytes_are_a_clear_400(client: TestClient, demo: None, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400 and "NUL" in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_actor_autocomplete_matches_names_and_aliases(client: TestClient, demo: None) -> None:

@@ -87,7 +87,7 @@ def test_unknown_and_draft_incidents_are_a_real_404_page(
 ) -> None:
     with database.write() as s:
         draft_id = f.make_incident(s, review_state="draft").id
-    odd_ids = ["999999", "abc", "-1", "0", "%C2%B2", "%D9%A1", "2147483648", "9" * 25, "%00"]
+    odd_ids = ["999999", "abc", "-1", "0", "%C2%B2", "%D9%A1", "2147483648", "9" * 25]
     paths = [f"/incidents/{i}" for i in odd_ids] + [f"/incidents/{draft_id}", "/nowhere"]
     for path in paths:
         response = client.get(path, headers={"accept": "text/html"})
