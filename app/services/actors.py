@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Actor, ActorName
+from app.services.search import escape_like
 
 SUGGESTION_LIMIT = 30
 
@@ -18,15 +19,11 @@ class Suggestion:
     label: str
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def suggest_actors(
     session: Session, typed: str = "", limit: int = SUGGESTION_LIMIT
 ) -> list[Suggestion]:
     """Actors whose name or alias contains what was typed: names first, then aliases."""
-    pattern = f"%{_escape_like(typed.strip().lower())}%"
+    pattern = f"%{escape_like(typed.strip().lower())}%"
     names = session.execute(
         select(Actor.name)
         .where(func.lower(Actor.name).like(pattern, escape="\\"))

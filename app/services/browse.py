@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Actor, ActorName, Claim, Incident, IncidentActor, Sector
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
 from app.services.incidents import ClaimSummary, IncidentListItem, claim_summaries
-from app.services.search import search_words, text_match_condition
+from app.services.search import escape_like, search_words, text_match_condition
 
 PAGE_SIZE = 50
 ACTOR_FACET_SIZE = 15
@@ -86,8 +86,10 @@ def resolve_filter(
         for given in wanted.actors:
             slug = by_slug.get(given) or by_name.get(given.lower()) or by_alias.get(given.lower())
             if slug is None:
-                notices.append(Problem("actor", f"no actor is called “{given[:60]}”; ignored"))
-            elif slug not in actors:
+                slug, problem = _actor_by_partial_name(session, given)
+                if problem:
+                    notices.append(problem)
+            if slug is not None and slug not in actors:
                 actors.append(slug)
     sectors = list(wanted.sectors)
     if sectors:
@@ -101,6 +103,30 @@ def resolve_filter(
         notices.append(Problem("q", "the search text has no words to look for; ignored"))
         q = ""
     return replace(wanted, actors=tuple(actors), sectors=tuple(sectors), q=q), notices
+
+
+def _actor_by_partial_name(session: Session, given: str) -> tuple[str | None, Problem | None]:
+    """Part of a name or alias ("Fitna") is enough when it fits one actor only."""
+    pattern = f"%{escape_like(given.lower())}%"
+    slugs = set(
+        session.scalars(
+            select(Actor.slug)
+            .outerjoin(ActorName, ActorName.actor_id == Actor.id)
+            .where(
+                or_(
+                    func.lower(Actor.name).like(pattern, escape="\\"),
+                    func.lower(ActorName.name).like(pattern, escape="\\"),
+                )
+            )
+            .limit(6)
+        )
+    )
+    shown = given[:60]
+    if len(slugs) == 1:
+        return slugs.pop(), None
+    if not slugs:
+        return None, Problem("actor", f"no actor is called “{shown}”; ignored")
+    return None, Problem("actor", f"“{shown}” fits several actors; choose one from the list")
 
 
 def filter_conditions(

@@ -17,6 +17,11 @@ from app.models.search import SQLITE_FTS_TABLE, TEXT_SEARCH_CONFIG
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def escape_like(text: str) -> str:
+    """Make % and _ literal in a LIKE pattern (used with escape="\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_words(q: str) -> list[str]:
     return WORD.findall(q)
 

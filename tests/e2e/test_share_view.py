@@ -90,3 +90,31 @@ def test_htmx_updates_without_a_full_reload(live_server: str, browser: Any) -> N
     # The facet counts changed too: the actor counts are now within disputed incidents.
     assert page.locator("#facet-status input[value=disputed]").is_checked()
     page.close()
+
+
+def test_actor_autocomplete_by_alias(live_server: str, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server}/incidents")
+    field = page.get_by_label("Add an actor")
+    field.fill("Fitna")
+    page.wait_for_selector("#actor-options option[value='Fitna al-Khawarij']", state="attached")
+    field.press("Enter")
+    page.wait_for_function("() => location.search.includes('actor=ttp')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert _checked(page, "actor") == ["ttp"]
+    assert page.locator(".result-count").inner_text().startswith("2 incidents")
+    page.close()
+
+
+def test_keyboard_only_filtering(live_server: str, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server}/incidents")
+    page.locator("#status-denied").focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => location.search.includes('status=denied')")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    # Focus stays on the control the reader used, so they can carry on with the keyboard.
+    assert page.evaluate("document.activeElement.id") == "status-denied"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.close()

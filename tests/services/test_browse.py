@@ -279,6 +279,14 @@ def test_unknown_actor_and_sector_are_dropped_with_a_notice(
     assert result.filter.url() == "/incidents"
 
 
+def test_part_of_a_name_is_enough_when_it_fits_one_actor(database: Database, world: World) -> None:
+    with database.read() as s:
+        one = browse_incidents(s, IncidentFilter(actors=("khawarij",)))
+        several = browse_incidents(s, IncidentFilter(actors=("pakistan",)))
+    assert one.filter.actors == ("ttp",) and one.notices == []
+    assert several.filter.actors == () and "several actors" in several.notices[0].message
+
+
 def test_drafts_never_count(database: Database, world: World) -> None:
     with database.read() as s:
         result = browse_incidents(s, IncidentFilter(q="crossing"))
