@@ -70,12 +70,14 @@ def _open_database(settings: Settings) -> Database:
 def migrate_database(settings: Settings) -> Database:
     """Bring the schema up to date and load the reference data (both idempotent)."""
     from app.migrations import upgrade
+    from app.services.auth import ensure_secret_key
     from app.services.reference import load_reference_data
 
     database = _open_database(settings)
     upgrade(settings.database_url)
     with database.write() as session:
         load_reference_data(session)
+        ensure_secret_key(session)
     return database
 
 

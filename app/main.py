@@ -11,22 +11,50 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
-from app.web import filters, pages
-from app.web.htmx import VaryOnHtmx
+from app.services.auth import ensure_secret_key
+from app.web import auth, filters, pages
+from app.web.auth import SignInRequired, current_user, sign_in_redirect
+from app.web.csrf import CSRFProtection
+from app.web.htmx import VaryOnHtmx, is_fragment_request
 from app.web.security import RejectNulBytes, SecurityHeaders
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class SecretKey:
+    """The CSRF signing key, read from the database once (migrate creates it)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.value: str | None = None
+
+    def __call__(self) -> str:
+        if self.value is None:
+            with self.database.write() as session:
+                self.value = ensure_secret_key(session)
+        return self.value
 
 
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or not request.url.path.startswith(
         "/api/"
     )
+
+
+def _page_context(request: Request) -> dict[str, object]:
+    """What every page needs: the CSRF token for its forms and who is signed in."""
+    try:
+        token_of = getattr(request.state, "csrf_token", None)
+        return {"csrf_token": token_of() if token_of else "", "current_user": current_user(request)}
+    except SQLAlchemyError:
+        # The error page for a database outage must still render.
+        return {"csrf_token": "", "current_user": None}
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -47,7 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redoc_url=None,
         openapi_url=None,
     )
-    templates = Jinja2Templates(directory=ROOT / "templates")
+    templates = Jinja2Templates(directory=ROOT / "templates", context_processors=[_page_context])
     filters.install(templates.env)
     templates.env.globals["site_name"] = settings.site_name
     templates.env.globals["base_url"] = settings.base_url
@@ -55,11 +83,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.templates = templates
 
+    secret_key = SecretKey(database)
+    app.add_middleware(CSRFProtection, secret_key=secret_key)
     app.add_middleware(RejectNulBytes)
     app.add_middleware(VaryOnHtmx)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(auth.router)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _error: SignInRequired) -> Response:
+        if is_fragment_request(request):
+            # htmx follows this header with a full page load of the sign-in page.
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return sign_in_redirect(request)
 
     def error_page(request: Request, status: int, title: str, message: str) -> Response:
         if not _wants_html(request):

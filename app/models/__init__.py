@@ -7,7 +7,7 @@ from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
 from app.models.geography import Place, PlaceAlias, Sector
 from app.models.incident import ExternalId, Incident, IncidentActor
 from app.models.search import IncidentSearch
-from app.models.user import User
+from app.models.user import LoginAttempt, SiteSetting, User, UserSession
 
 __all__ = [
     "Actor",
@@ -21,9 +21,12 @@ __all__ = [
     "Incident",
     "IncidentActor",
     "IncidentSearch",
+    "LoginAttempt",
     "Place",
     "PlaceAlias",
     "Sector",
+    "SiteSetting",
     "Source",
     "User",
+    "UserSession",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: c3d4e5f6a7b8
 Revises: b7e1c2d3a4f5
-Create Date: 2026-11-26 10:00:00
+Create Date: 2026-11-26 00:05:00
 """
 
 from collections.abc import Sequence

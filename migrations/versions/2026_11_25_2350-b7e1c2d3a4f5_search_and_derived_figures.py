@@ -2,7 +2,7 @@
 
 Revision ID: b7e1c2d3a4f5
 Revises: 582935af0c7d
-Create Date: 2026-11-26 09:00:00
+Create Date: 2026-11-25 23:50:00
 """
 
 from collections.abc import Sequence

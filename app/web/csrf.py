@@ -1,0 +1,142 @@
+"""CSRF protection for every state-changing request, plain forms and htmx alike.
+
+The token is an HMAC of the browser's session cookie (or, before sign-in, of an anonymous cookie
+set here) under the site's secret key: a page from another site cannot know it. Forms send it as
+the `csrf_token` field; htmx sends it in the X-CSRF-Token header (set on <body>). The request body
+is read here once, checked, and handed on unchanged. Bodies over the limit get 413.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.services.auth import csrf_token
+
+SESSION_COOKIE = "session"
+ANONYMOUS_COOKIE = "csrf_id"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = b"x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def cookie_flags(scope: Scope) -> str:
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+    return f"; Path=/; HttpOnly; SameSite=Lax{secure}"
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    header = next((v for k, v in scope.get("headers", []) if k == b"cookie"), b"")
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header.decode("latin-1"))
+    except Exception:  # a malformed Cookie header is treated as no cookies
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+class CSRFProtection:
+    def __init__(self, app: ASGIApp, secret_key: Callable[[], str]) -> None:
+        self.app = app
+        self.secret_key = secret_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        bound_to = cookies.get(SESSION_COOKIE) or cookies.get(ANONYMOUS_COOKIE)
+        new_anonymous = None
+        if not bound_to:
+            bound_to = new_anonymous = secrets.token_urlsafe(24)
+        # Computed only when a page needs it, so a request that renders no form (or a health
+        # check while the database is down) never reads the key.
+        scope.setdefault("state", {})["csrf_token"] = lambda: csrf_token(
+            self.secret_key(), bound_to
+        )
+
+        if scope["method"] not in SAFE_METHODS:
+            expected = csrf_token(self.secret_key(), bound_to)
+            body = await _read_body(receive)
+            if body is None:
+                await _refuse(scope, receive, send, 413, "The request is too large.")
+                return
+            given = await _submitted_token(scope, body)
+            if not given or not hmac.compare_digest(given, expected):
+                await _refuse(
+                    scope,
+                    receive,
+                    send,
+                    403,
+                    "This form has expired or did not come from this site. "
+                    "Go back, reload the page and try again.",
+                )
+                return
+            receive = _replay(body)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and new_anonymous:
+                value = f"{ANONYMOUS_COOKIE}={new_anonymous}{cookie_flags(scope)}"
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", value.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _submitted_token(scope: Scope, body: bytes) -> str | None:
+    headers = dict(scope.get("headers", []))
+    if CSRF_HEADER in headers:
+        return str(headers[CSRF_HEADER].decode("latin-1"))
+    content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+        return values[0] if values else None
+    if content_type.startswith("multipart/form-data"):
+        form = await Request(scope, _replay(body)).form()
+        value = form.get(CSRF_FIELD)
+        await form.close()
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
+    response: Response = PlainTextResponse(message, status_code=status)
+    await response(scope, receive, send)
