@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from app.models import Claim, Incident
@@ -63,6 +64,16 @@ INCIDENT_FIELDS = (
     "review_state",
     "version",
 )
+
+
+DATE_FIELDS = {"date_start", "date_end", "claimed_on"}
+
+
+def restore_value(name: str, value: Any) -> Any:
+    """A snapshot's JSON value back as the column's Python value."""
+    if name in DATE_FIELDS and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
 
 
 def snapshot_incident(incident: Incident) -> dict[str, Any]:

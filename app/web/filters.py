@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, timedelta
 
 from jinja2 import Environment
@@ -17,11 +15,7 @@ from app.models.vocab import (
     sub_event_type_label,
 )
 from app.services.claims import format_range
-
-
-def slugify(value: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
+from app.slugs import slugify
 
 
 def date_span(start: date, end: date, precision: str) -> str:

@@ -1,0 +1,482 @@
+"""Every editorial write: incidents, claims, review state, deletion, restore.
+
+Each write checks the version the editor started from, raises it by one, refreshes the derived
+values and records the change with before and after snapshots, all in the caller's transaction.
+A save against a newer version raises EditConflict and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import (
+    CasualtyFigure,
+    Change,
+    Claim,
+    ClaimSource,
+    Incident,
+    IncidentActor,
+    Place,
+    Sector,
+    Source,
+    User,
+)
+from app.models.vocab import ChangeAction, ReviewState
+from app.schemas.forms import ClaimInput, IncidentInput, SourceInput
+from app.services.changes import record_change
+from app.services.derived import refresh_derived
+from app.services.lookup import find_actor, find_place, unique_place_slug
+from app.services.snapshots import snapshot_incident
+
+
+class EditConflict(Exception):
+    """Someone saved the incident after this editor loaded it; nothing was changed."""
+
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"incident {incident_id} was saved by someone else meanwhile")
+        self.incident_id = incident_id
+
+
+class EditRejected(Exception):
+    """What the editor typed refers to something that does not exist; messages by field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotFound(Exception):
+    pass
+
+
+def load_for_edit(session: Session, incident_id: int) -> Incident:
+    incident = session.scalar(
+        select(Incident)
+        .where(Incident.id == incident_id)
+        .options(
+            selectinload(Incident.place),
+            selectinload(Incident.sector),
+            selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
+            selectinload(Incident.external_ids),
+            selectinload(Incident.claims).options(
+                selectinload(Claim.claimant),
+                selectinload(Claim.figures).selectinload(CasualtyFigure.actor),
+                selectinload(Claim.source_links).selectinload(ClaimSource.source),
+            ),
+        )
+    )
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    return incident
+
+
+def _check_version(incident: Incident, expected: int | None) -> None:
+    if expected is None or incident.version != expected:
+        raise EditConflict(incident.id)
+
+
+def _finish(
+    session: Session,
+    incident: Incident,
+    *,
+    action: ChangeAction,
+    before: dict[str, Any],
+    user: User | None,
+    origin: str = "",
+) -> Incident:
+    """Raise the version, refresh what is derived, and record the change."""
+    incident.version = before["version"] + 1
+    try:
+        # The UPDATE checks the version it read: a concurrent save makes it match no row.
+        session.flush()
+    except StaleDataError:
+        raise EditConflict(incident.id) from None
+    refresh_derived(session, [incident.id])
+    session.expire(incident)
+    after = snapshot_incident(load_for_edit(session, incident.id))
+    record_change(
+        session,
+        entity_type="incident",
+        entity_id=incident.id,
+        action=action,
+        before=before,
+        after=after,
+        user=user,
+        origin=origin,
+    )
+    session.flush()
+    return incident
+
+
+# ---- incidents ---------------------------------------------------------------------------------
+
+
+def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -> None:
+    errors: dict[str, str] = {}
+    place: Place | None = None
+    if data.new_place_name:
+        sector = None
+        if data.new_place_sector:
+            sector = session.scalar(select(Sector).where(Sector.slug == data.new_place_sector))
+            if sector is None:
+                errors["new_place_sector"] = "Not a known sector."
+        place = Place(
+            slug=unique_place_slug(session, data.new_place_name),
+            name=data.new_place_name,
+            country=data.new_place_country,
+            kind="town",
+            sector=sector,
+            latitude=data.new_place_latitude,
+            longitude=data.new_place_longitude,
+        )
+    elif data.place:
+        place = find_place(session, data.place)
+        if place is None:
+            errors["place"] = (
+                f"No place is called “{data.place[:60]}”. Pick one from the list, or add it below."
+            )
+    links: list[IncidentActor] = []
+    seen = set()
+    for i, row in enumerate(data.actors):
+        actor = find_actor(session, row.actor)
+        if actor is None:
+            errors[f"actor_{i + 1}"] = f"No actor is called “{row.actor[:60]}”."
+            continue
+        if (actor.id, row.role) not in seen:
+            seen.add((actor.id, row.role))
+            links.append(IncidentActor(actor=actor, role=row.role, position=len(links)))
+    if errors:
+        raise EditRejected(errors)
+
+    incident.title = data.title
+    incident.summary = data.summary
+    assert data.date_start is not None and data.event_type is not None
+    incident.date_start = data.date_start
+    incident.date_end = data.date_end or data.date_start
+    incident.date_precision = data.date_precision or "day"
+    if place is not None and place.id is None:
+        session.add(place)
+        session.flush()
+    incident.place = place
+    # The sector follows from the place; an incident with no place has none.
+    incident.sector = place.sector if place is not None else None
+    incident.location = data.location
+    if place is not None and place.latitude is not None:
+        incident.latitude, incident.longitude = place.latitude, place.longitude
+    else:
+        incident.latitude = incident.longitude = None
+    incident.geo_precision = data.geo_precision or 1
+    incident.country = data.country
+    incident.event_type = data.event_type
+    incident.sub_event_type = data.sub_event_type
+    for name, value in data.assessed.items():
+        setattr(incident, f"assessed_{name}", value)
+    incident.assessment_note = data.assessment_note
+    incident.notes = data.notes
+    incident.actor_links = links
+
+
+def create_incident(session: Session, data: IncidentInput, *, user: User | None) -> Incident:
+    incident = Incident(review_state=ReviewState.DRAFT, version=1)
+    _apply_incident(session, incident, data)
+    session.add(incident)
+    session.flush()
+    refresh_derived(session, [incident.id])
+    after = snapshot_incident(load_for_edit(session, incident.id))
+    record_change(
+        session,
+        entity_type="incident",
+        entity_id=incident.id,
+        action=ChangeAction.CREATE,
+        before=None,
+        after=after,
+        user=user,
+    )
+    session.flush()
+    return incident
+
+
+def update_incident(
+    session: Session,
+    incident_id: int,
+    data: IncidentInput,
+    *,
+    expected_version: int | None,
+    user: User | None,
+) -> Incident:
+    incident = load_for_edit(session, incident_id)
+    _check_version(incident, expected_version)
+    before = snapshot_incident(incident)
+    _apply_incident(session, incident, data)
+    return _finish(session, incident, action=ChangeAction.UPDATE, before=before, user=user)
+
+
+class PublishRefused(Exception):
+    pass
+
+
+def set_review_state(
+    session: Session,
+    incident_id: int,
+    state: ReviewState,
+    *,
+    expected_version: int | None,
+    user: User | None,
+) -> Incident:
+    """Publish, archive (what deleting does) or return to draft."""
+    incident = load_for_edit(session, incident_id)
+    _check_version(incident, expected_version)
+    if state == ReviewState.PUBLISHED and not any(claim.source_links for claim in incident.claims):
+        raise PublishRefused("Publishing needs at least one claim with a source.")
+    before = snapshot_incident(incident)
+    incident.review_state = state
+    action = {
+        ReviewState.PUBLISHED: ChangeAction.PUBLISH,
+        ReviewState.ARCHIVED: ChangeAction.DELETE,
+    }.get(state, ChangeAction.UPDATE)
+    return _finish(session, incident, action=action, before=before, user=user)
+
+
+def purge_incident(session: Session, incident_id: int, *, user: User) -> None:
+    """Remove an incident for good (admins only; the change log keeps its last snapshot)."""
+    incident = load_for_edit(session, incident_id)
+    before = snapshot_incident(incident)
+    session.execute(delete(Incident).where(Incident.id == incident_id))
+    record_change(
+        session,
+        entity_type="incident",
+        entity_id=incident_id,
+        action=ChangeAction.DELETE,
+        before=before,
+        after=None,
+        user=user,
+        origin="purge",
+    )
+    session.flush()
+
+
+# ---- claims ------------------------------------------------------------------------------------
+
+
+def _source_for(
+    session: Session, given: SourceInput, field: str, errors: dict[str, str]
+) -> Source | None:
+    source = session.scalar(select(Source).where(Source.url == given.url))
+    if source is not None:
+        return source
+    if not given.outlet:
+        errors[f"{field}_outlet"] = "A new source needs its outlet."
+        return None
+    source = Source(
+        url=given.url,
+        outlet=given.outlet,
+        title=given.title,
+        published_on=given.published_on,
+        language=given.language,
+        reliability=given.reliability,
+    )
+    session.add(source)
+    return source
+
+
+def _apply_claim(session: Session, incident: Incident, claim: Claim, data: ClaimInput) -> None:
+    errors: dict[str, str] = {}
+    claimant = find_actor(session, data.claimant) if data.claimant else None
+    if data.claimant and claimant is None:
+        errors["claimant"] = f"No actor is called “{data.claimant[:60]}”."
+    others = {c.id for c in incident.claims if c.id != claim.id}
+    if data.responds_to is not None and data.responds_to not in others:
+        errors["responds_to"] = "Choose another claim of this incident."
+    figures = []
+    for i, row in enumerate(data.figures):
+        actor = find_actor(session, row.actor) if row.actor else None
+        if row.actor and actor is None:
+            errors[f"figure_actor_{i + 1}"] = f"No actor is called “{row.actor[:60]}”."
+        figures.append(
+            CasualtyFigure(
+                party=row.party, actor=actor, outcome=row.outcome, low=row.low, high=row.high
+            )
+        )
+    links: list[ClaimSource] = []
+    seen: set[str] = set()
+    for i, given in enumerate(data.sources):
+        source = _source_for(session, given, f"source_{i + 1}", errors)
+        if source is not None and given.url not in seen:
+            seen.add(given.url)
+            links.append(ClaimSource(source=source, position=len(links)))
+    if errors:
+        raise EditRejected(errors)
+    claim.claimant = claimant
+    claim.spokesperson = data.spokesperson or None
+    claim.spokesperson_role = data.spokesperson_role or None
+    claim.claimed_on = data.claimed_on
+    assert data.kind is not None
+    claim.kind = data.kind
+    claim.statement = data.statement
+    claim.statement_language = data.statement_language
+    claim.translation = data.translation or None
+    claim.status = data.status or "unverified"
+    claim.credibility = data.credibility
+    claim.responds_to_id = data.responds_to
+    claim.note = data.note
+    claim.figures = figures
+    claim.source_links = links
+
+
+def save_claim(
+    session: Session,
+    incident_id: int,
+    claim_id: int | None,
+    data: ClaimInput,
+    *,
+    expected_version: int | None,
+    user: User | None,
+) -> Claim:
+    """Add a claim, or change one; both are changes to the incident and raise its version."""
+    incident = load_for_edit(session, incident_id)
+    _check_version(incident, expected_version)
+    before = snapshot_incident(incident)
+    if claim_id is None:
+        claim = Claim(incident=incident)
+    else:
+        found = next((c for c in incident.claims if c.id == claim_id), None)
+        if found is None:
+            raise NotFound(f"no claim {claim_id} in incident {incident_id}")
+        claim = found
+    _apply_claim(session, incident, claim, data)
+    session.add(claim)
+    session.flush()
+    _finish(session, incident, action=ChangeAction.UPDATE, before=before, user=user)
+    return claim
+
+
+def delete_claim(
+    session: Session,
+    incident_id: int,
+    claim_id: int,
+    *,
+    expected_version: int | None,
+    user: User | None,
+) -> Incident:
+    incident = load_for_edit(session, incident_id)
+    _check_version(incident, expected_version)
+    claim = next((c for c in incident.claims if c.id == claim_id), None)
+    if claim is None:
+        raise NotFound(f"no claim {claim_id} in incident {incident_id}")
+    before = snapshot_incident(incident)
+    for other in incident.claims:  # answers to it now answer nothing
+        if other.responds_to_id == claim_id:
+            other.responds_to_id = None
+    session.flush()
+    session.delete(claim)
+    incident.claims.remove(claim)
+    return _finish(session, incident, action=ChangeAction.UPDATE, before=before, user=user)
+
+
+# ---- history -----------------------------------------------------------------------------------
+
+
+def incident_history(session: Session, incident_id: int) -> list[Change]:
+    return list(
+        session.scalars(
+            select(Change)
+            .where(Change.entity_type == "incident", Change.entity_id == incident_id)
+            .order_by(Change.id.desc())
+            .options(selectinload(Change.user))
+        )
+    )
+
+
+def restore_incident(
+    session: Session,
+    incident_id: int,
+    change_id: int,
+    *,
+    expected_version: int | None,
+    user: User | None,
+) -> Incident:
+    """Bring back the incident as it was after an earlier change (itself a recorded change)."""
+    change = session.get(Change, change_id)
+    if (
+        change is None
+        or change.entity_id != incident_id
+        or change.entity_type != "incident"
+        or not change.after
+    ):
+        raise NotFound(f"no version of incident {incident_id} in change {change_id}")
+    incident = load_for_edit(session, incident_id)
+    _check_version(incident, expected_version)
+    before = snapshot_incident(incident)
+    apply_snapshot(session, incident, change.after)
+    return _finish(session, incident, action=ChangeAction.RESTORE, before=before, user=user)
+
+
+def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any]) -> None:
+    from app.services.snapshots import INCIDENT_FIELDS, restore_value
+
+    for name in INCIDENT_FIELDS:
+        if name != "version" and name in snapshot:
+            setattr(incident, name, restore_value(name, snapshot[name]))
+    incident.place = find_place(session, snapshot["place"]) if snapshot.get("place") else None
+    incident.sector = (
+        session.scalar(select(Sector).where(Sector.slug == snapshot["sector"]))
+        if snapshot.get("sector")
+        else None
+    )
+    links = []
+    for position, link in enumerate(snapshot.get("actors", [])):
+        actor = find_actor(session, link["actor"])
+        if actor is not None:
+            links.append(IncidentActor(actor=actor, role=link["role"], position=position))
+    incident.actor_links = links
+
+    for claim in list(incident.claims):
+        claim.responds_to_id = None
+    session.flush()
+    for claim in list(incident.claims):
+        session.delete(claim)
+    incident.claims.clear()
+    session.flush()
+
+    new_ids: dict[int, Claim] = {}
+    for data in snapshot.get("claims", []):
+        claim = Claim(
+            incident=incident,
+            claimant=find_actor(session, data["claimant"]) if data.get("claimant") else None,
+            spokesperson=data.get("spokesperson"),
+            spokesperson_role=data.get("spokesperson_role"),
+            claimed_on=restore_value("claimed_on", data.get("claimed_on")),
+            kind=data["kind"],
+            statement=data.get("statement", ""),
+            statement_language=data.get("statement_language", "en"),
+            translation=data.get("translation"),
+            status=data["status"],
+            credibility=data.get("credibility"),
+            note=data.get("note", ""),
+        )
+        claim.figures = [
+            CasualtyFigure(
+                party=f["party"],
+                actor=find_actor(session, f["actor"]) if f.get("actor") else None,
+                outcome=f["outcome"],
+                low=f["low"],
+                high=f.get("high"),
+            )
+            for f in data.get("figures", [])
+        ]
+        claim.source_links = [
+            ClaimSource(source=source, position=i)
+            for i, url in enumerate(data.get("sources", []))
+            if (source := session.scalar(select(Source).where(Source.url == url))) is not None
+        ]
+        session.add(claim)
+        new_ids[data["id"]] = claim
+    session.flush()
+    for data in snapshot.get("claims", []):
+        target = data.get("responds_to_id")
+        if target in new_ids:
+            new_ids[data["id"]].responds_to_id = new_ids[target].id

@@ -1,0 +1,58 @@
+"""Finding actors and places by what an editor typed: a slug, a name or an alias."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import Actor, ActorName, Place, PlaceAlias
+from app.slugs import slugify
+
+
+def find_actor(session: Session, text: str) -> Actor | None:
+    wanted = text.strip().lower()
+    if not wanted:
+        return None
+    return session.scalars(
+        select(Actor)
+        .outerjoin(ActorName, ActorName.actor_id == Actor.id)
+        .where(
+            or_(
+                Actor.slug == wanted,
+                func.lower(Actor.name) == wanted,
+                func.lower(ActorName.name) == wanted,
+            )
+        )
+        .order_by(Actor.id)
+        .limit(1)
+    ).first()
+
+
+def find_place(session: Session, text: str) -> Place | None:
+    wanted = text.strip().lower()
+    if not wanted:
+        return None
+    return session.scalars(
+        select(Place)
+        .outerjoin(PlaceAlias, PlaceAlias.place_id == Place.id)
+        .where(
+            or_(
+                Place.slug == wanted,
+                func.lower(Place.name) == wanted,
+                func.lower(PlaceAlias.alias) == wanted,
+            )
+        )
+        .order_by(Place.id)
+        .limit(1)
+    ).first()
+
+
+def unique_place_slug(session: Session, name: str) -> str:
+    base = slugify(name) or "place"
+    taken = set(session.scalars(select(Place.slug).where(Place.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
