@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import (
+    Actor,
     CasualtyFigure,
     Change,
     Claim,
@@ -30,7 +31,7 @@ from app.schemas.forms import ClaimInput, IncidentInput, SourceInput
 from app.services.changes import record_change
 from app.services.derived import refresh_derived
 from app.services.lookup import find_actor, find_place, unique_place_slug
-from app.services.snapshots import snapshot_incident
+from app.services.snapshots import INCIDENT_FIELDS, restore_value, snapshot_incident
 
 
 class EditConflict(Exception):
@@ -139,16 +140,13 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
             errors["place"] = (
                 f"No place is called “{data.place[:60]}”. Pick one from the list, or add it below."
             )
-    links: list[IncidentActor] = []
-    seen = set()
+    wanted: list[tuple[Actor, str]] = []
     for i, row in enumerate(data.actors):
         actor = find_actor(session, row.actor)
         if actor is None:
             errors[f"actor_{i + 1}"] = f"No actor is called “{row.actor[:60]}”."
-            continue
-        if (actor.id, row.role) not in seen:
-            seen.add((actor.id, row.role))
-            links.append(IncidentActor(actor=actor, role=row.role, position=len(links)))
+        else:
+            wanted.append((actor, row.role))
     if errors:
         raise EditRejected(errors)
 
@@ -177,6 +175,20 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
         setattr(incident, f"assessed_{name}", value)
     incident.assessment_note = data.assessment_note
     incident.notes = data.notes
+    _set_actor_links(incident, wanted)
+
+
+def _set_actor_links(incident: Incident, wanted: list[tuple[Actor, str]]) -> None:
+    """Keep the links that stay (a delete and re-insert of the same pair would collide)."""
+    existing = {(link.actor_id, link.role): link for link in incident.actor_links}
+    links: list[IncidentActor] = []
+    for actor, role in wanted:
+        key = (actor.id, role)
+        if any((link.actor_id, link.role) == key for link in links):
+            continue
+        link = existing.get(key) or IncidentActor(actor=actor, role=role)
+        link.position = len(links)
+        links.append(link)
     incident.actor_links = links
 
 
@@ -211,7 +223,8 @@ def update_incident(
     incident = load_for_edit(session, incident_id)
     _check_version(incident, expected_version)
     before = snapshot_incident(incident)
-    _apply_incident(session, incident, data)
+    with session.no_autoflush:
+        _apply_incident(session, incident, data)
     return _finish(session, incident, action=ChangeAction.UPDATE, before=before, user=user)
 
 
@@ -347,7 +360,9 @@ def save_claim(
         if found is None:
             raise NotFound(f"no claim {claim_id} in incident {incident_id}")
         claim = found
-    _apply_claim(session, incident, claim, data)
+    # Lookups while the claim is half filled in must not flush it.
+    with session.no_autoflush:
+        _apply_claim(session, incident, claim, data)
     session.add(claim)
     session.flush()
     _finish(session, incident, action=ChangeAction.UPDATE, before=before, user=user)
@@ -416,8 +431,6 @@ def restore_incident(
 
 
 def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any]) -> None:
-    from app.services.snapshots import INCIDENT_FIELDS, restore_value
-
     for name in INCIDENT_FIELDS:
         if name != "version" and name in snapshot:
             setattr(incident, name, restore_value(name, snapshot[name]))
@@ -427,12 +440,12 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
         if snapshot.get("sector")
         else None
     )
-    links = []
-    for position, link in enumerate(snapshot.get("actors", [])):
+    wanted = []
+    for link in snapshot.get("actors", []):
         actor = find_actor(session, link["actor"])
         if actor is not None:
-            links.append(IncidentActor(actor=actor, role=link["role"], position=position))
-    incident.actor_links = links
+            wanted.append((actor, link["role"]))
+    _set_actor_links(incident, wanted)
 
     for claim in list(incident.claims):
         claim.responds_to_id = None
@@ -444,35 +457,8 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
 
     new_ids: dict[int, Claim] = {}
     for data in snapshot.get("claims", []):
-        claim = Claim(
-            incident=incident,
-            claimant=find_actor(session, data["claimant"]) if data.get("claimant") else None,
-            spokesperson=data.get("spokesperson"),
-            spokesperson_role=data.get("spokesperson_role"),
-            claimed_on=restore_value("claimed_on", data.get("claimed_on")),
-            kind=data["kind"],
-            statement=data.get("statement", ""),
-            statement_language=data.get("statement_language", "en"),
-            translation=data.get("translation"),
-            status=data["status"],
-            credibility=data.get("credibility"),
-            note=data.get("note", ""),
-        )
-        claim.figures = [
-            CasualtyFigure(
-                party=f["party"],
-                actor=find_actor(session, f["actor"]) if f.get("actor") else None,
-                outcome=f["outcome"],
-                low=f["low"],
-                high=f.get("high"),
-            )
-            for f in data.get("figures", [])
-        ]
-        claim.source_links = [
-            ClaimSource(source=source, position=i)
-            for i, url in enumerate(data.get("sources", []))
-            if (source := session.scalar(select(Source).where(Source.url == url))) is not None
-        ]
+        with session.no_autoflush:
+            claim = _claim_from_snapshot(session, incident, data)
         session.add(claim)
         new_ids[data["id"]] = claim
     session.flush()
@@ -480,3 +466,36 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
         target = data.get("responds_to_id")
         if target in new_ids:
             new_ids[data["id"]].responds_to_id = new_ids[target].id
+
+
+def _claim_from_snapshot(session: Session, incident: Incident, data: dict[str, Any]) -> Claim:
+    claim = Claim(
+        incident=incident,
+        claimant=find_actor(session, data["claimant"]) if data.get("claimant") else None,
+        spokesperson=data.get("spokesperson"),
+        spokesperson_role=data.get("spokesperson_role"),
+        claimed_on=restore_value("claimed_on", data.get("claimed_on")),
+        kind=data["kind"],
+        statement=data.get("statement", ""),
+        statement_language=data.get("statement_language", "en"),
+        translation=data.get("translation"),
+        status=data["status"],
+        credibility=data.get("credibility"),
+        note=data.get("note", ""),
+    )
+    claim.figures = [
+        CasualtyFigure(
+            party=f["party"],
+            actor=find_actor(session, f["actor"]) if f.get("actor") else None,
+            outcome=f["outcome"],
+            low=f["low"],
+            high=f.get("high"),
+        )
+        for f in data.get("figures", [])
+    ]
+    claim.source_links = [
+        ClaimSource(source=source, position=i)
+        for i, url in enumerate(data.get("sources", []))
+        if (source := session.scalar(select(Source).where(Source.url == url))) is not None
+    ]
+    return claim
