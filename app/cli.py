@@ -7,7 +7,7 @@ import getpass
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from alembic.util import CommandError as AlembicError
 from sqlalchemy import text
@@ -18,6 +18,11 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
 from app.models.vocab import UserRole
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.models import User
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -165,6 +170,95 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
         print(f"Password (shown once): {password}")
 
 
+def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The password as `user create` takes it: standard input, a prompt, or generated."""
+    from app.services.users import generate_password
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    if sys.stdin.isatty() and not args.generate_password:
+        return getpass.getpass("Password (at least 12 characters): "), False
+    return generate_password(), True
+
+
+def _change_user(settings: Settings, email: str, change: Callable[[Session, User], str]) -> str:
+    """Find the user by email and apply one change in one transaction; returns what to print."""
+    from app.services.users import UserError, find_user_by_email
+
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            user = find_user_by_email(session, email)
+            if user is None:
+                raise CommandError(f"there is no user with email {email.strip().lower()}")
+            return change(session, user)
+    except UserError as error:
+        raise CommandError(str(error)) from None
+    finally:
+        database.dispose()
+
+
+def cmd_user_list(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.users import list_users
+
+    database = migrate_database(settings)
+    try:
+        with database.read() as session:
+            rows = [(u.email, u.role, u.is_active) for u in list_users(session)]
+    finally:
+        database.dispose()
+    if not rows:
+        print("No users yet; add one with 'incidents user create'.", file=sys.stderr)
+        return
+    width = max(len(email) for email, _, _ in rows)
+    for email, role, active in rows:
+        print(f"{email:<{width}}  {role:<6}  {'active' if active else 'inactive'}")
+
+
+def cmd_user_deactivate(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.users import deactivate
+
+    def change(session: Session, user: User) -> str:
+        deactivate(session, user, acting_admin=None)
+        return f"Deactivated {user.email}; their sessions have ended."
+
+    print(_change_user(settings, args.email, change))
+
+
+def cmd_user_activate(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.users import reactivate
+
+    def change(session: Session, user: User) -> str:
+        reactivate(session, user, acting_admin=None)
+        return f"Activated {user.email}."
+
+    print(_change_user(settings, args.email, change))
+
+
+def cmd_user_set_role(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.users import set_role
+
+    def change(session: Session, user: User) -> str:
+        set_role(session, user, args.role)
+        return f"{user.email} is now {user.role}."
+
+    print(_change_user(settings, args.email, change))
+
+
+def cmd_user_set_password(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.users import set_password
+
+    password, generated = _new_password(args)
+
+    def change(session: Session, user: User) -> str:
+        set_password(session, user, password)
+        return f"Changed the password of {user.email}; their sessions have ended."
+
+    print(_change_user(settings, args.email, change))
+    if generated:
+        print(f"Password (shown once): {password}")
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -233,6 +327,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--generate-password", action="store_true", help="generate a password and print it once"
     )
     create.set_defaults(handler=cmd_user_create)
+
+    listing = user_commands.add_parser("list", help="list accounts: email, role, active or not")
+    listing.set_defaults(handler=cmd_user_list)
+
+    deactivate = user_commands.add_parser(
+        "deactivate", help="stop an account from signing in and end its sessions"
+    )
+    deactivate.add_argument("--email", required=True, help="the account's email address")
+    deactivate.set_defaults(handler=cmd_user_deactivate)
+
+    activate = user_commands.add_parser("activate", help="let a deactivated account sign in")
+    activate.add_argument("--email", required=True, help="the account's email address")
+    activate.set_defaults(handler=cmd_user_activate)
+
+    set_role = user_commands.add_parser("set-role", help="make an account an editor or an admin")
+    set_role.add_argument("--email", required=True, help="the account's email address")
+    set_role.add_argument(
+        "--role", required=True, metavar="{editor,admin}", help="the new role: editor or admin"
+    )
+    set_role.set_defaults(handler=cmd_user_set_role)
+
+    set_password = user_commands.add_parser(
+        "set-password", help="give an account a new password and end its sessions"
+    )
+    set_password.add_argument("--email", required=True, help="the account's email address")
+    new_secret = set_password.add_mutually_exclusive_group()
+    new_secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    new_secret.add_argument(
+        "--generate-password", action="store_true", help="generate a password and print it once"
+    )
+    set_password.set_defaults(handler=cmd_user_set_password)
     return parser
 
 

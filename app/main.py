@@ -18,7 +18,7 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
 from app.services.auth import ensure_secret_key
-from app.web import auth, filters, pages
+from app.web import admin, auth, editing, filters, pages, sources
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
@@ -89,8 +89,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(VaryOnHtmx)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.
+    app.include_router(editing.router)
+    app.include_router(sources.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
+    app.include_router(admin.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _error: SignInRequired) -> Response:

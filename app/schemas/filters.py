@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from app.models.vocab import EVENT_TYPES, ClaimStatus
+from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 
 SORTS = {
     "-date": "Newest first",
@@ -37,6 +37,8 @@ MULTI_VALUED = {
     "sector": "sectors",
     "type": "types",
     "country": "countries",
+    # Review state: drafts and archived incidents, for editors only.
+    "state": "states",
 }
 SINGLE_VALUED = ("from", "to", "q", "sort", "page")
 
@@ -56,6 +58,7 @@ class IncidentFilter:
     sectors: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
     q: str = ""
     sort: str = DEFAULT_SORT
     page: int = 1
@@ -198,6 +201,7 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
     keep_valid("countries", "country", COUNTRY_PATTERN.match, "a three-letter country code")
     keep_valid("sectors", "sector", SLUG_PATTERN.match, "a sector name")
     keep_valid("actors", "actor", lambda v: len(v) <= MAX_QUERY_LENGTH, "an actor name")
+    keep_valid("states", "state", lambda v: v in set(ReviewState), "a review state")
 
     if raw["q"]:
         q = " ".join(raw["q"][0].split())

@@ -339,3 +339,75 @@ def parse_claim_form(form: FormData) -> ClaimInput:
 def expected_version(form: FormData) -> int | None:
     value = form.get("version").strip()
     return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
+# ---- filling forms from records ----------------------------------------------------------------
+
+
+def _s(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def incident_form_values(incident: Any) -> dict[str, str]:
+    """The edit form's fields for an existing incident."""
+    values = {
+        "title": incident.title,
+        "summary": incident.summary,
+        "date_start": _s(incident.date_start),
+        "date_end": _s(incident.date_end),
+        "date_precision": incident.date_precision,
+        "place": incident.place.name if incident.place else "",
+        "location": incident.location,
+        "geo_precision": _s(incident.geo_precision),
+        "country": _s(incident.country),
+        "event_type": incident.event_type,
+        "sub_event_type": _s(incident.sub_event_type),
+        "assessment_note": incident.assessment_note,
+        "notes": incident.notes,
+        "version": _s(incident.version),
+    }
+    for name in ASSESSED_FIELDS:
+        values[f"assessed_{name}"] = _s(getattr(incident, f"assessed_{name}"))
+    for i, link in enumerate(incident.actor_links, start=1):
+        values[f"actor_{i}"] = link.actor.name
+        values[f"role_{i}"] = link.role
+    return values
+
+
+def claim_form_values(claim: Any) -> dict[str, str]:
+    values = {
+        "claimant": claim.claimant.name if claim.claimant else "",
+        "spokesperson": _s(claim.spokesperson),
+        "spokesperson_role": _s(claim.spokesperson_role),
+        "claimed_on": _s(claim.claimed_on),
+        "kind": claim.kind,
+        "statement": claim.statement,
+        "statement_language": claim.statement_language,
+        "translation": _s(claim.translation),
+        "status": claim.status,
+        "credibility": _s(claim.credibility),
+        "responds_to": _s(claim.responds_to_id),
+        "note": claim.note,
+    }
+    for i, figure in enumerate(claim.figures, start=1):
+        values[f"figure_party_{i}"] = figure.party
+        values[f"figure_actor_{i}"] = figure.actor.name if figure.actor else ""
+        values[f"figure_outcome_{i}"] = figure.outcome
+        values[f"figure_low_{i}"] = _s(figure.low)
+        values[f"figure_high_{i}"] = _s(figure.high)
+    for i, source in enumerate(claim.sources, start=1):
+        values[f"source_{i}_url"] = source.url
+        values[f"source_{i}_outlet"] = source.outlet
+        values[f"source_{i}_title"] = source.title
+        values[f"source_{i}_published_on"] = _s(source.published_on)
+        values[f"source_{i}_language"] = source.language
+        values[f"source_{i}_reliability"] = source.reliability
+    return values
+
+
+def row_count(values: Mapping[str, str], prefix: str, suffix: str, spare: int) -> int:
+    """How many rows of a repeated group to show: those filled in, plus some blank ones."""
+    used = _row_indexes(values, prefix, suffix)
+    return max(used, default=0) + spare

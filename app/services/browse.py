@@ -133,7 +133,11 @@ def filter_conditions(
     wanted: IncidentFilter, dialect: str, *, skip: str | None = None
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of a filter; `skip` leaves one parameter out (for its facet)."""
-    conditions: list[ColumnElement[bool]] = [Incident.review_state == ReviewState.PUBLISHED]
+    conditions: list[ColumnElement[bool]] = [
+        Incident.review_state.in_(wanted.states)
+        if wanted.states
+        else Incident.review_state == ReviewState.PUBLISHED
+    ]
     if wanted.date_from:
         conditions.append(Incident.date_end >= wanted.date_from)
     if wanted.date_to:
@@ -308,10 +312,17 @@ def list_items(
 
 
 def browse_incidents(
-    session: Session, wanted: IncidentFilter, *, page_size: int = PAGE_SIZE
+    session: Session,
+    wanted: IncidentFilter,
+    *,
+    page_size: int = PAGE_SIZE,
+    can_see_unpublished: bool = False,
 ) -> BrowseResult:
     """Resolve the filter, then its page of incidents, the total and the facet counts."""
     resolved, notices = resolve_filter(session, wanted)
+    if resolved.states and not can_see_unpublished:
+        notices.append(Problem("state", "only editors see drafts and archived incidents; ignored"))
+        resolved = replace(resolved, states=())
     dialect = session.get_bind().dialect.name
     conditions = filter_conditions(resolved, dialect)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0

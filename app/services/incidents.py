@@ -41,11 +41,15 @@ def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Clai
     return {incident_id: ClaimSummary(count, bool(flag)) for incident_id, count, flag in rows}
 
 
-def get_incident(session: Session, incident_id: int) -> Incident | None:
-    """A published incident with everything its page shows, in a fixed number of queries."""
+def get_incident(
+    session: Session, incident_id: int, *, include_unpublished: bool = False
+) -> Incident | None:
+    """An incident with everything its page shows, in a fixed number of queries. Readers see
+    published incidents only; editors see drafts and archived ones too."""
+    visible = [] if include_unpublished else [Incident.review_state == ReviewState.PUBLISHED]
     return session.scalar(
         select(Incident)
-        .where(Incident.id == incident_id, Incident.review_state == ReviewState.PUBLISHED)
+        .where(Incident.id == incident_id, *visible)
         .options(
             selectinload(Incident.place).selectinload(Place.aliases),
             selectinload(Incident.sector),

@@ -56,3 +56,14 @@ def unique_place_slug(session: Session, name: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def place_suggestions(session: Session) -> list[tuple[str, str]]:
+    """(value, label) for the place autocomplete: every name and alias of the gazetteer."""
+    names = [(p.name, p.name) for p in session.scalars(select(Place).order_by(Place.name))]
+    aliases = session.execute(
+        select(PlaceAlias.alias, Place.name)
+        .join(Place, Place.id == PlaceAlias.place_id)
+        .order_by(PlaceAlias.alias)
+    )
+    return names + [(alias, f"{alias}: {name}") for alias, name in aliases]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import User
 from app.models.vocab import UserRole
+from app.services.auth import end_all_sessions, set_active
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 12
@@ -19,7 +20,13 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 
 class UserError(ValueError):
-    """A user request that cannot be carried out; the message is for the person who asked."""
+    """A user request that cannot be carried out; the message is for the person who asked.
+
+    `field` names the form field the message belongs beside, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -33,14 +40,95 @@ def generate_password() -> str:
 def create_user(session: Session, *, email: str, role: str, password: str) -> User:
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email):
-        raise UserError(f"{email!r} is not an email address")
-    if role not in set(UserRole):
-        raise UserError(f"unknown role {role!r}; choose one of: {', '.join(UserRole)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise UserError(f"{email!r} is not an email address", field="email")
+    _check_role(role)
+    _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise UserError(f"a user with email {email} already exists")
+        raise UserError(f"a user with email {email} already exists", field="email")
     user = User(email=email, role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
     return user
+
+
+def _check_role(role: str) -> None:
+    if role not in set(UserRole):
+        raise UserError(
+            f"unknown role {role!r}; choose one of: {', '.join(UserRole)}", field="role"
+        )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
+            field="password",
+        )
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _refuse_losing_last_admin(session: Session, user: User, change: str) -> None:
+    """Keep at least one active admin. The active admins' rows are locked (on PostgreSQL; SQLite
+    writers are serialised anyway) so two admins removing each other at the same moment cannot
+    both succeed."""
+    admins = session.scalars(
+        select(User.id)
+        .where(User.role == UserRole.ADMIN, User.is_active.is_(True))
+        .with_for_update()
+    ).all()
+    if user.id in admins and len(admins) <= 1:
+        raise UserError(
+            f"{user.email} is the last active admin and cannot be {change}; "
+            "make another user an admin first",
+            field="role" if change == "demoted" else "active",
+        )
+
+
+def set_role(session: Session, user: User, role: str, *, acting_admin: User | None = None) -> None:
+    """Change a user's role. An admin cannot demote themselves, and the last active admin stays."""
+    _check_role(role)
+    if role == user.role:
+        return
+    if role != UserRole.ADMIN:
+        if acting_admin is not None and acting_admin.id == user.id:
+            raise UserError(
+                "you cannot remove your own admin role; ask another admin", field="role"
+            )
+        _refuse_losing_last_admin(session, user, "demoted")
+    user.role = role
+    session.flush()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password signs the user out everywhere."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(session, user)
+    session.flush()
+
+
+def deactivate(session: Session, user: User, *, acting_admin: User | None) -> None:
+    """Deactivation ends the user's sessions at once. An admin cannot deactivate themselves, and
+    the last active admin cannot be deactivated."""
+    if acting_admin is not None and acting_admin.id == user.id:
+        raise UserError("you cannot deactivate your own account; ask another admin", field="active")
+    _refuse_losing_last_admin(session, user, "deactivated")
+    set_active(session, user, False)
+
+
+def reactivate(session: Session, user: User, *, acting_admin: User | None) -> None:
+    """Let a deactivated user sign in again. `acting_admin` is taken for symmetry with
+    `deactivate`; any admin may reactivate any user."""
+    del acting_admin
+    set_active(session, user, True)

@@ -15,6 +15,7 @@ from app.services.actors import suggest_actors
 from app.services.browse import browse_incidents
 from app.services.comparison import compare_claims, spread_summary
 from app.services.incidents import get_incident
+from app.web.auth import CurrentUser
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
 from app.web.htmx import is_fragment_request
 
@@ -36,11 +37,13 @@ def home() -> RedirectResponse:
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incident_list(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+def incident_list(
+    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
+) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
     # With bad parameters the page says what is wrong (422) and the form keeps the rest, with
     # its facet counts, so the reader can correct it.
-    result = browse_incidents(session, parsed.filter)
+    result = browse_incidents(session, parsed.filter, can_see_unpublished=user is not None)
     context = {
         "parsed": parsed,
         "result": result,
@@ -72,11 +75,16 @@ def incident_detail(
     request: Request,
     session: SessionDep,
     templates: TemplatesDep,
+    user: CurrentUser,
     incident_id: str,
     slug: str | None = None,
 ) -> Response:
     number = parse_id(incident_id)
-    incident = get_incident(session, number) if number is not None else None
+    incident = (
+        get_incident(session, number, include_unpublished=user is not None)
+        if number is not None
+        else None
+    )
     if incident is None:
         raise HTTPException(status_code=404, detail="There is no incident at this address.")
     comparison = compare_claims(incident)

@@ -1,0 +1,109 @@
+"""Sources: where claims were published, reused by every claim that cites them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import ClaimSource, Source, User
+from app.models.vocab import ChangeAction
+from app.schemas.forms import SourceInput
+from app.services.changes import record_change
+from app.services.search import escape_like
+
+SOURCES_PER_PAGE = 100
+
+
+class SourceConflict(Exception):
+    """The source was changed by someone else after this editor opened it."""
+
+
+class DuplicateSource(Exception):
+    pass
+
+
+def list_sources(session: Session, q: str = "") -> list[tuple[Source, int]]:
+    """Sources with how many claims cite each, matching q in the outlet, headline or address."""
+    uses = func.count(ClaimSource.claim_id)
+    query = (
+        select(Source, uses)
+        .outerjoin(ClaimSource, ClaimSource.source_id == Source.id)
+        .group_by(Source.id)
+    )
+    if q:
+        pattern = f"%{escape_like(q.lower())}%"
+        query = query.where(
+            func.lower(Source.outlet).like(pattern, escape="\\")
+            | func.lower(Source.title).like(pattern, escape="\\")
+            | func.lower(Source.url).like(pattern, escape="\\")
+        )
+    rows = session.execute(query.order_by(Source.outlet, Source.id).limit(SOURCES_PER_PAGE)).all()
+    return [(source, count) for source, count in rows]
+
+
+def _snapshot(source: Source) -> dict[str, object]:
+    return {
+        "url": source.url,
+        "outlet": source.outlet,
+        "title": source.title,
+        "published_on": source.published_on.isoformat() if source.published_on else None,
+        "language": source.language,
+        "reliability": source.reliability,
+    }
+
+
+def _apply(source: Source, data: SourceInput) -> None:
+    source.url, source.outlet, source.title = data.url, data.outlet, data.title
+    source.published_on, source.language, source.reliability = (
+        data.published_on,
+        data.language,
+        data.reliability,
+    )
+
+
+def _check_unique(session: Session, url: str, own_id: int | None) -> None:
+    other = session.scalar(select(Source.id).where(Source.url == url))
+    if other is not None and other != own_id:
+        raise DuplicateSource(f"source {other} already has this address")
+
+
+def create_source(session: Session, data: SourceInput, *, user: User | None) -> Source:
+    _check_unique(session, data.url, None)
+    source = Source()
+    _apply(source, data)
+    session.add(source)
+    session.flush()
+    record_change(
+        session,
+        entity_type="source",
+        entity_id=source.id,
+        action=ChangeAction.CREATE,
+        before=None,
+        after=_snapshot(source),
+        user=user,
+    )
+    return source
+
+
+def update_source(
+    session: Session, source_id: int, data: SourceInput, *, last_seen: str, user: User | None
+) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise LookupError(f"no source {source_id}")
+    if source.updated_at.isoformat() != last_seen:
+        raise SourceConflict(f"source {source_id} changed since it was opened")
+    _check_unique(session, data.url, source.id)
+    before = _snapshot(source)
+    _apply(source, data)
+    session.flush()
+    record_change(
+        session,
+        entity_type="source",
+        entity_id=source.id,
+        action=ChangeAction.UPDATE,
+        before=before,
+        after=_snapshot(source),
+        user=user,
+    )
+    return source
