@@ -1,0 +1,160 @@
+"""Every route of the app against every role. A new route must be classified here, and a new
+write route that forgets its permission check fails."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from app.models import Change, User
+from tests import factories as f
+from tests.web.signin import make_user, page_token, sign_in
+
+PUBLIC, EDITOR, ADMIN = "public", "editor", "admin"
+
+ACCESS = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/incidents"): PUBLIC,
+    ("GET", "/incidents/{incident_id}"): PUBLIC,
+    ("GET", "/incidents/{incident_id}/{slug}"): PUBLIC,
+    ("GET", "/actors/suggest"): PUBLIC,
+    ("GET", "/actors/{slug}"): PUBLIC,
+    ("GET", "/sectors/{slug}"): PUBLIC,
+    ("GET", "/places/{slug}"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/incidents/new"): EDITOR,
+    ("POST", "/incidents"): EDITOR,
+    ("GET", "/incidents/{incident_id}/edit"): EDITOR,
+    ("POST", "/incidents/{incident_id}"): EDITOR,
+    ("POST", "/incidents/{incident_id}/publish"): EDITOR,
+    ("POST", "/incidents/{incident_id}/archive"): EDITOR,
+    ("POST", "/incidents/{incident_id}/draft"): EDITOR,
+    ("GET", "/incidents/{incident_id}/claims/new"): EDITOR,
+    ("GET", "/incidents/{incident_id}/claims/{claim_id}/edit"): EDITOR,
+    ("POST", "/incidents/{incident_id}/claims"): EDITOR,
+    ("POST", "/incidents/{incident_id}/claims/{claim_id}"): EDITOR,
+    ("POST", "/incidents/{incident_id}/claims/{claim_id}/delete"): EDITOR,
+    ("GET", "/incidents/{incident_id}/history"): EDITOR,
+    ("POST", "/incidents/{incident_id}/history/{change_id}/restore"): EDITOR,
+    ("GET", "/sources"): EDITOR,
+    ("GET", "/sources/new"): EDITOR,
+    ("POST", "/sources"): EDITOR,
+    ("GET", "/sources/{source_id}/edit"): EDITOR,
+    ("POST", "/sources/{source_id}"): EDITOR,
+    ("POST", "/incidents/{incident_id}/purge"): ADMIN,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/{user_id}/role"): ADMIN,
+    ("POST", "/admin/users/{user_id}/active"): ADMIN,
+    ("POST", "/admin/users/{user_id}/password"): ADMIN,
+}
+# Writes anyone may make: signing in and out.
+PUBLIC_WRITES = {("POST", "/login"), ("POST", "/logout")}
+
+
+def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    def walk(routes: list) -> Iterator[APIRoute]:  # type: ignore[type-arg]
+        for route in routes:
+            if hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+            elif isinstance(route, APIRoute):
+                yield route
+
+    for route in walk(app.routes):
+        for method in sorted(route.methods - {"HEAD"}):
+            yield method, route.path
+
+
+def test_every_route_is_classified(settings: Settings, database: Database) -> None:
+    routes = set(app_routes(create_app(settings, database)))
+    assert routes - ACCESS.keys() == set(), "classify the new route(s) in ACCESS"
+    assert ACCESS.keys() - routes == set(), "ACCESS lists routes that no longer exist"
+
+
+def test_every_write_route_needs_an_account(settings: Settings, database: Database) -> None:
+    writes = [r for r in app_routes(create_app(settings, database)) if r[0] != "GET"]
+    assert writes and all(ACCESS[r] != PUBLIC or r in PUBLIC_WRITES for r in writes)
+
+
+@pytest.fixture
+def ids(database: Database, reference: None) -> dict[str, str]:
+    make_user(database, "editor@example.org", "editor")
+    make_user(database, "admin@example.org", "admin")
+    with database.write() as s:
+        source = f.make_source(s)
+        claim = f.make_claim(s, sources=[source])
+        s.add(
+            Change(
+                entity_type="incident",
+                entity_id=claim.incident_id,
+                action="create",
+                before=None,
+                after={"version": 1},
+            )
+        )
+        s.flush()
+        change_id = s.scalar(select(Change.id))
+        editor_id = s.scalar(select(User.id).where(User.email == "editor@example.org"))
+        return {
+            "incident_id": str(claim.incident_id),
+            "claim_id": str(claim.id),
+            "change_id": str(change_id),
+            "source_id": str(source.id),
+            "user_id": str(editor_id),
+            "slug": "ttp",
+        }
+
+
+ROLES = ["anonymous", "editor", "admin"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_access_by_role(
+    settings: Settings, database: Database, ids: dict[str, str], role: str
+) -> None:
+    app = create_app(settings, database)
+    failures = []
+    for method, path in sorted(app_routes(app)):
+        with TestClient(app) as client:
+            if role != "anonymous":
+                sign_in(client, f"{role}@example.org")
+            url = path.format(**ids)
+            if path == "/incidents/{incident_id}/{slug}":
+                url = path.format(**{**ids, "slug": "a-slug"})
+            if method == "GET":
+                response = client.get(url, follow_redirects=False)
+            else:
+                token = page_token(client, "/login")
+                response = client.post(
+                    url, data={"csrf_token": token, "version": "1"}, follow_redirects=False
+                )
+            needed = ACCESS[(method, path)]
+            to_login = response.status_code == 303 and response.headers["location"].startswith(
+                "/login"
+            )
+            forbidden = response.status_code == 403
+            allowed = {
+                PUBLIC: True,
+                EDITOR: role in ("editor", "admin"),
+                ADMIN: role == "admin",
+            }[needed]
+            if response.status_code >= 500:
+                failures.append((method, path, response.status_code, "server error"))
+            elif allowed and (to_login or forbidden):
+                failures.append((method, path, response.status_code, "refused a permitted role"))
+            elif not allowed and role == "anonymous" and not to_login:
+                failures.append((method, path, response.status_code, "let an anonymous reader in"))
+            elif not allowed and role != "anonymous" and not forbidden:
+                failures.append((method, path, response.status_code, "let a lower role in"))
+    assert failures == []
