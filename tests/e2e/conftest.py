@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import ScratchDatabases
 
+EDITOR_EMAIL = "editor@example.org"
+EDITOR_PASSWORD = "a long enough password"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -60,6 +62,23 @@ def live_server(
     incidents = [sys.executable, "-m", "app.cli"]
     cwd = Path(__file__).resolve().parents[2]
     subprocess.run([*incidents, "demo"], env=env, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(
+        [
+            *incidents,
+            "user",
+            "create",
+            "--email",
+            EDITOR_EMAIL,
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        env=env,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        input=f"{EDITOR_PASSWORD}\n".encode(),
+    )
     port = _free_port()
     log = (tmp_path_factory.mktemp("server") / "server.log").open("wb")
     process = subprocess.Popen(
