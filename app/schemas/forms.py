@@ -148,6 +148,7 @@ class IncidentInput:
     new_place_country: str
     new_place_sector: str
     location: str
+    sector: str  # used only when no place is given; a place brings its own sector
     geo_precision: int | None
     country: str | None
     event_type: str | None
@@ -212,6 +213,7 @@ def parse_incident_form(form: FormData) -> IncidentInput:
         or "",
         new_place_sector=_text(form, "new_place_sector", limit=120),
         location=_text(form, "location", limit=500),
+        sector=_text(form, "sector", limit=120),
         geo_precision=_int(form, "geo_precision", low=1, high=3) or 1,
         country=country,
         event_type=event_type,
@@ -360,6 +362,7 @@ def incident_form_values(incident: Any) -> dict[str, str]:
         "date_precision": incident.date_precision,
         "place": incident.place.name if incident.place else "",
         "location": incident.location,
+        "sector": incident.sector.slug if incident.sector and not incident.place else "",
         "geo_precision": _s(incident.geo_precision),
         "country": _s(incident.country),
         "event_type": incident.event_type,

@@ -140,6 +140,11 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
             errors["place"] = (
                 f"No place is called “{data.place[:60]}”. Pick one from the list, or add it below."
             )
+    area = None
+    if place is None and data.sector:
+        area = session.scalar(select(Sector).where(Sector.slug == data.sector))
+        if area is None:
+            errors["sector"] = "Not a known sector."
     wanted: list[tuple[Actor, str]] = []
     for i, row in enumerate(data.actors):
         actor = find_actor(session, row.actor)
@@ -159,14 +164,15 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
     if place is not None and place.id is None:
         session.add(place)
         session.flush()
-    incident.place = place
-    # The sector follows from the place; an incident with no place has none.
-    incident.sector = place.sector if place is not None else None
-    incident.location = data.location
-    if place is not None and place.latitude is not None:
+    if place is not None:
         incident.latitude, incident.longitude = place.latitude, place.longitude
-    else:
+    elif incident.place is not None:
         incident.latitude = incident.longitude = None
+    # (with no place before or after, coordinates from an import stay as they were)
+    incident.place = place
+    # The sector follows from the place; without a place the editor may name one.
+    incident.sector = place.sector if place is not None else area
+    incident.location = data.location
     incident.geo_precision = data.geo_precision or 1
     incident.country = data.country
     incident.event_type = data.event_type

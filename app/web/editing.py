@@ -11,9 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Incident
+from app.models import Incident, Sector
 from app.models.vocab import (
     CREDIBILITY_LABELS,
     EVENT_TYPES,
@@ -119,6 +120,9 @@ def _incident_form_page(
         "actor_rows": row_count(form.raw, "actor", "", ACTOR_ROWS_SPARE),
         "actor_options": suggest_actors(session, "", limit=500),
         "place_options": place_suggestions(session),
+        "sector_options": [
+            (s.slug, s.name) for s in session.scalars(select(Sector).order_by(Sector.position))
+        ],
         "conflict": conflict,
         **CHOICES,
     }

@@ -249,3 +249,24 @@ def test_form_errors_sit_beside_their_fields() -> None:
     parse_claim_form(form)
     assert set(form.errors) == {"figure_high_1", "source_1_url"}
     _ = date.today()
+
+
+def test_without_a_place_the_sector_is_the_editors_choice(
+    database: Database, reference: None
+) -> None:
+    with database.write() as s:
+        incident = create_incident(
+            s, incident_input(place="", sector="kurram-paktia-khost"), user=None
+        )
+        assert incident.sector is not None and incident.sector.slug == "kurram-paktia-khost"
+        # With a place, the place's sector wins.
+        again = update_incident(
+            s,
+            incident.id,
+            incident_input(sector="kurram-paktia-khost"),
+            expected_version=1,
+            user=None,
+        )
+        assert again.sector is not None and again.sector.slug == "chaman-spin-boldak"
+    with pytest.raises(EditRejected), database.write() as s:
+        create_incident(s, incident_input(place="", sector="atlantis"), user=None)

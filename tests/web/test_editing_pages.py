@@ -306,3 +306,31 @@ def test_sources_are_listed_and_edited(editor: TestClient) -> None:
         editor, "/sources", "/sources/new", {"url": "https://news.example/x", "outlet": "Dup"}
     )
     assert duplicate.status_code == 422
+
+
+def test_a_claim_is_removed_inline_and_stays_in_the_history(
+    editor: TestClient, database: Database
+) -> None:
+    incident_id = create(editor)
+    form = editor.get(f"/incidents/{incident_id}/claims/new")
+    added = editor.post(
+        f"/incidents/{incident_id}/claims",
+        data={**CLAIM, "csrf_token": csrf_from(form.text), "version": "1"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    page = editor.get(f"/incidents/{incident_id}")
+    delete_form = HTMLParser(page.text).css_first("form[action*='/delete']")
+    assert delete_form.attributes["hx-post"] == delete_form.attributes["action"]
+    removed = editor.post(
+        delete_form.attributes["action"],
+        data={"csrf_token": csrf_from(page.text), "version": "2"},
+        headers={"HX-Request": "true"},
+    )
+    assert removed.status_code == 204 and removed.headers["HX-Location"].startswith(
+        f"/incidents/{incident_id}/"
+    )
+    page = HTMLParser(editor.get(f"/incidents/{incident_id}").text)
+    assert page.css("article.claim") == []
+    history = HTMLParser(editor.get(f"/incidents/{incident_id}/history").text)
+    assert "removed" in history.css_first(".history-entry table.diff").text()
