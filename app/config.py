@@ -17,6 +17,9 @@ class Settings:
     # Absolute base URL for canonical links and previews behind a proxy; None uses the request's.
     base_url: str | None = None
     log_level: str = "info"
+    # An online tile layer under the map, only when configured; the built-in basemap needs none.
+    tile_url: str | None = None
+    tile_attribution: str = ""
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -26,4 +29,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         site_name=env.get("SITE_NAME") or "Border Incident Tracker",
         base_url=(env.get("BASE_URL") or None),
         log_level=env.get("LOG_LEVEL") or "info",
+        tile_url=env.get("TILE_URL") or None,
+        tile_attribution=env.get("TILE_ATTRIBUTION") or "",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -18,11 +19,11 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
 from app.services.auth import ensure_secret_key
-from app.web import admin, auth, editing, filters, pages, sources
+from app.web import admin, auth, editing, filters, pages, sources, visuals
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
-from app.web.security import RejectNulBytes, SecurityHeaders
+from app.web.security import RejectNulBytes, SecurityHeaders, tile_origins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     filters.install(templates.env)
     templates.env.globals["site_name"] = settings.site_name
     templates.env.globals["base_url"] = settings.base_url
+    templates.env.globals["tile_url"] = settings.tile_url
+    templates.env.globals["tile_attribution"] = settings.tile_attribution
     app.state.settings = settings
     app.state.database = database
     app.state.templates = templates
@@ -86,12 +89,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     secret_key = SecretKey(database)
     app.add_middleware(CSRFProtection, secret_key=secret_key)
     app.add_middleware(RejectNulBytes)
+    app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(VaryOnHtmx)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings.tile_url))
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.
     app.include_router(editing.router)
     app.include_router(sources.router)
+    app.include_router(visuals.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(admin.router)

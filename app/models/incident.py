@@ -110,6 +110,7 @@ class Incident(Timestamps, Base):
     review_state: Mapped[str] = mapped_column(String(12), default=ReviewState.DRAFT)
     # Derived from the claims on every write (services/derived.py), so lists can sort by it.
     max_claimed_killed: Mapped[int | None] = mapped_column(Integer, index=True)
+    min_claimed_killed: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Every UPDATE checks the version it read, so a stale write fails instead of overwriting.

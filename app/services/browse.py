@@ -55,7 +55,7 @@ class BrowseResult:
 
 
 def resolve_filter(
-    session: Session, wanted: IncidentFilter
+    session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
 ) -> tuple[IncidentFilter, list[Problem]]:
     """Actors by slug, name or alias become slugs; unknown actors and sectors are dropped with a
     notice, so an old shared link still opens."""
@@ -102,7 +102,13 @@ def resolve_filter(
     if q and not search_words(q):
         notices.append(Problem("q", "the search text has no words to look for; ignored"))
         q = ""
-    return replace(wanted, actors=tuple(actors), sectors=tuple(sectors), q=q), notices
+    states = wanted.states
+    if states and not can_see_unpublished:
+        notices.append(Problem("state", "only editors see drafts and archived incidents; ignored"))
+        states = ()
+    return replace(
+        wanted, actors=tuple(actors), sectors=tuple(sectors), q=q, states=states
+    ), notices
 
 
 def _actor_by_partial_name(session: Session, given: str) -> tuple[str | None, Problem | None]:
@@ -319,10 +325,7 @@ def browse_incidents(
     can_see_unpublished: bool = False,
 ) -> BrowseResult:
     """Resolve the filter, then its page of incidents, the total and the facet counts."""
-    resolved, notices = resolve_filter(session, wanted)
-    if resolved.states and not can_see_unpublished:
-        notices.append(Problem("state", "only editors see drafts and archived incidents; ignored"))
-        resolved = replace(resolved, states=())
+    resolved, notices = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
     dialect = session.get_bind().dialect.name
     conditions = filter_conditions(resolved, dialect)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0

@@ -55,9 +55,9 @@ def refresh_derived(session: Session, incident_ids: Iterable[int]) -> None:
     for incident in incidents:
         incident.updated_at = utcnow()  # a claim's change is the incident's change
         killed = [claimed_killed(c) for c in incident.claims]
-        highest = max((k for k in killed if k is not None), default=None)
-        if incident.max_claimed_killed != highest:
-            incident.max_claimed_killed = highest
+        given = [k for k in killed if k is not None]
+        incident.max_claimed_killed = max(given, default=None)
+        incident.min_claimed_killed = min(given, default=None)
         document = documents.get(incident.id)
         if document is None:
             session.add(IncidentSearch(incident_id=incident.id, body=search_text(incident)))

@@ -64,6 +64,11 @@ def page_window(current: int, last: int, around: int = 2) -> list[int | None]:
     return pages
 
 
+def static_url(path: str) -> str:
+    """Site-relative, so pages work behind any proxy or host name."""
+    return f"/static/{path}"
+
+
 def humanize(value: str) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize()
 
@@ -74,6 +79,7 @@ def install(env: Environment) -> None:
     env.filters["event_type"] = event_type_label
     env.globals["date_span"] = date_span
     env.globals["precision_label"] = precision_label
+    env.globals["static_url"] = static_url
     env.globals["ROLE_LABELS"] = ROLE_LABELS
     env.tests["web_url"] = is_web_url
     env.globals["quick_ranges"] = quick_ranges

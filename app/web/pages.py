@@ -6,11 +6,11 @@ import re
 from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 
 from app.schemas.filters import SORTS, parse_incident_filter
-from app.services import records
+from app.services import records, visuals
 from app.services.actors import suggest_actors
 from app.services.browse import browse_incidents
 from app.services.comparison import compare_claims, spread_summary
@@ -31,11 +31,6 @@ def parse_id(text: str) -> int | None:
     return None
 
 
-@router.get("/", include_in_schema=False)
-def home() -> RedirectResponse:
-    return RedirectResponse("/incidents", status_code=302)
-
-
 @router.get("/incidents", response_class=HTMLResponse)
 def incident_list(
     request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
@@ -44,11 +39,16 @@ def incident_list(
     # With bad parameters the page says what is wrong (422) and the form keeps the rest, with
     # its facet counts, so the reader can correct it.
     result = browse_incidents(session, parsed.filter, can_see_unpublished=user is not None)
+    editor = user is not None
     context = {
         "parsed": parsed,
         "result": result,
         "sorts": SORTS,
         "actor_suggestions": suggest_actors(session),
+        # The map and the chart load their data by script; these tables are the same data
+        # for readers without it.
+        "timeline": visuals.timeline(session, result.filter, can_see_unpublished=editor),
+        "places": visuals.places_table(session, result.filter, can_see_unpublished=editor),
     }
     status = 422 if parsed.errors else 200
     if not is_fragment_request(request):

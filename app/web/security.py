@@ -6,26 +6,39 @@ configured with allowEval false), nothing from another origin, and no framing.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            " ".join(["img-src 'self' data:", *image_origins]),
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def tile_origins(tile_url: str | None) -> tuple[str, ...]:
+    """The origin of a configured tile server, which the map's images come from."""
+    if not tile_url:
+        return ()
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
+    return (f"{parts.scheme}://{host}",)
+
 
 SECURITY_HEADERS = {
-    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
     b"x-content-type-options": b"nosniff",
     b"referrer-policy": b"strict-origin-when-cross-origin",
     b"x-frame-options": b"DENY",
@@ -34,8 +47,12 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, image_origins: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.headers = {
+            **SECURITY_HEADERS,
+            b"content-security-policy": content_security_policy(image_origins).encode(),
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +62,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                extra = [(k, v) for k, v in self.headers.items() if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -1,0 +1,342 @@
+"""The pictures of a filter: map features, a timeline, and the home page's overview.
+
+They use the list's own filter conditions (services/browse.py), so a map or a chart always shows
+exactly the incidents the list shows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from app.models import Actor, CasualtyFigure, Claim, Incident, Place, Sector
+from app.models.vocab import CONTESTING_STATUSES, ReviewState
+from app.schemas.filters import IncidentFilter
+from app.services.browse import filter_conditions, list_items, resolve_filter
+from app.services.claims import format_range
+from app.services.incidents import IncidentListItem
+from app.slugs import slugify
+
+MAP_LIMIT = 5_000
+TIMELINE_CLAIMANTS = 6
+# How far an incident located only "near" a place (2) or to its region (3) may be, in metres.
+PRECISION_RADIUS_M = {1: 0, 2: 10_000, 3: 50_000}
+
+
+def status_category(statuses: set[str]) -> str:
+    """One colour per incident: contested first, then corroborated, retracted, unverified."""
+    if statuses & CONTESTING_STATUSES:
+        return "contested"
+    for status in ("corroborated", "unverified", "retracted"):
+        if status in statuses:
+            return status
+    return "no-claims"
+
+
+def killed_spread(low: int | None, high: int | None) -> str:
+    if high is None:
+        return "no figure claimed"
+    if low is None or low == high:
+        return f"{high} killed claimed"
+    return f"{low} to {high} killed, by claimant"
+
+
+def _conditions(
+    session: Session, wanted: IncidentFilter, can_see_unpublished: bool
+) -> list[ColumnElement[bool]]:
+    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    return filter_conditions(resolved, session.get_bind().dialect.name)
+
+
+def _statuses(session: Session, incident_ids: list[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    for chunk in range(0, len(incident_ids), 900):
+        rows = session.execute(
+            select(Claim.incident_id, Claim.status)
+            .where(Claim.incident_id.in_(incident_ids[chunk : chunk + 900]))
+            .distinct()
+        )
+        for incident_id, status in rows:
+            found[incident_id].add(status)
+    return found
+
+
+def map_features(
+    session: Session,
+    wanted: IncidentFilter,
+    *,
+    limit: int = MAP_LIMIT,
+    can_see_unpublished: bool = False,
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of the filter's incidents that have coordinates."""
+    conditions = _conditions(session, wanted, can_see_unpublished)
+    located = [*conditions, Incident.latitude.is_not(None)]
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    rows = session.execute(
+        select(
+            Incident.id,
+            Incident.title,
+            Incident.date_start,
+            Incident.date_end,
+            Incident.latitude,
+            Incident.longitude,
+            Incident.geo_precision,
+            Incident.min_claimed_killed,
+            Incident.max_claimed_killed,
+        )
+        .where(*located)
+        .order_by(Incident.date_start.desc(), Incident.id.desc())
+        .limit(limit)
+    ).all()
+    statuses = _statuses(session, [r.id for r in rows])
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
+            "properties": {
+                "id": r.id,
+                "title": r.title,
+                "date": r.date_start.isoformat(),
+                "date_end": r.date_end.isoformat(),
+                "url": f"/incidents/{r.id}/{slugify(r.title)}",
+                "geo_precision": r.geo_precision,
+                "radius_m": PRECISION_RADIUS_M.get(r.geo_precision, 0),
+                "max_killed": r.max_claimed_killed,
+                "spread": killed_spread(r.min_claimed_killed, r.max_claimed_killed),
+                "status": status_category(statuses.get(r.id, set())),
+            },
+        }
+        for r in rows
+    ]
+    located_total = session.scalar(select(func.count()).select_from(Incident).where(*located)) or 0
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": total,
+        "unlocated": total - located_total,
+        "truncated": len(features) == limit,
+    }
+
+
+@dataclass
+class Timeline:
+    bucket: str  # "day", "week" or "month"
+    starts: list[date]
+    incidents: list[int]
+    # Total killed claimed per claimant, bucket by bucket (None where it claimed nothing).
+    claimants: dict[str, list[int | None]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "bucket": self.bucket,
+            "starts": [d.isoformat() for d in self.starts],
+            "incidents": self.incidents,
+            "claimants": self.claimants,
+        }
+
+
+def _bucket_of(day: date, size: str) -> date:
+    if size == "day":
+        return day
+    if size == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next_bucket(start: date, size: str) -> date:
+    if size == "day":
+        return start + timedelta(days=1)
+    if size == "week":
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def timeline(
+    session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
+) -> Timeline:
+    conditions = _conditions(session, wanted, can_see_unpublished)
+    days = dict(
+        session.execute(
+            select(Incident.date_start, func.count())
+            .where(*conditions)
+            .group_by(Incident.date_start)
+        ).all()
+    )
+    if not days:
+        return Timeline("day", [], [])
+    first, last = min(days), max(days)
+    span = (last - first).days
+    size = "day" if span <= 120 else "week" if span <= 3 * 365 else "month"
+    starts = [_bucket_of(first, size)]
+    while _next_bucket(starts[-1], size) <= last:
+        starts.append(_next_bucket(starts[-1], size))
+    index = {start: i for i, start in enumerate(starts)}
+    counts = [0] * len(starts)
+    for day, n in days.items():
+        counts[index[_bucket_of(day, size)]] += n
+
+    per_claim = (
+        select(
+            Claim.id.label("claim_id"),
+            Claim.claimant_actor_id.label("actor_id"),
+            Incident.date_start.label("day"),
+            func.sum(func.coalesce(CasualtyFigure.high, CasualtyFigure.low)).label("killed"),
+        )
+        .join(Incident, Incident.id == Claim.incident_id)
+        .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
+        .where(
+            *conditions, CasualtyFigure.outcome == "killed", Claim.claimant_actor_id.is_not(None)
+        )
+        .group_by(Claim.id, Claim.claimant_actor_id, Incident.date_start)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Actor.name, per_claim.c.day, func.sum(per_claim.c.killed))
+        .join(Actor, Actor.id == per_claim.c.actor_id)
+        .group_by(Actor.name, per_claim.c.day)
+    ).all()
+    totals: dict[str, int] = defaultdict(int)
+    for name, _day, killed in rows:
+        totals[name] += int(killed or 0)
+    shown = sorted(totals, key=lambda n: (-totals[n], n))[:TIMELINE_CLAIMANTS]
+    series: dict[str, list[int | None]] = {name: [None] * len(starts) for name in shown}
+    for name, day, killed in rows:
+        if name in series:
+            slot = index[_bucket_of(day, size)]
+            series[name][slot] = (series[name][slot] or 0) + int(killed or 0)
+    return Timeline(size, starts, counts, series)
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    slug: str
+    name: str
+    latitude: float | None
+    longitude: float | None
+    incidents: int
+    highest_killed: int | None
+
+
+def places_table(
+    session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False, limit: int = 30
+) -> list[PlaceRow]:
+    """The map as a table: incidents per gazetteer place, busiest first."""
+    conditions = _conditions(session, wanted, can_see_unpublished)
+    rows = session.execute(
+        select(
+            Place.slug,
+            Place.name,
+            Place.latitude,
+            Place.longitude,
+            func.count(Incident.id),
+            func.max(Incident.max_claimed_killed),
+        )
+        .join(Incident, Incident.place_id == Place.id)
+        .where(*conditions)
+        .group_by(Place.slug, Place.name, Place.latitude, Place.longitude)
+        .order_by(func.count(Incident.id).desc(), Place.name)
+        .limit(limit)
+    ).all()
+    return [PlaceRow(*row) for row in rows]
+
+
+def gazetteer_features(session: Session) -> dict[str, Any]:
+    """The gazetteer's places, for labels on the map."""
+    places = session.scalars(select(Place).where(Place.latitude.is_not(None)).order_by(Place.name))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+                "properties": {"name": p.name, "slug": p.slug, "kind": p.kind},
+            }
+            for p in places
+        ],
+    }
+
+
+# ---- home page ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Glance:
+    incidents: int
+    contested: int
+    killed_by_claimant: list[tuple[str, str, str]]  # (actor slug, actor name, "low–high")
+    by_sector: list[tuple[str, str, int]]
+
+    @property
+    def contested_share(self) -> str:
+        return f"{round(100 * self.contested / self.incidents)}%" if self.incidents else "—"
+
+
+def glance(session: Session, *, since: date | None = None) -> Glance:
+    conditions = [Incident.review_state == ReviewState.PUBLISHED]
+    if since is not None:
+        conditions.append(Incident.date_end >= since)
+    incidents = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    contested = (
+        session.scalar(
+            select(func.count(func.distinct(Claim.incident_id)))
+            .join(Incident, Incident.id == Claim.incident_id)
+            .where(*conditions, Claim.status.in_(sorted(CONTESTING_STATUSES)))
+        )
+        or 0
+    )
+    # Each claim's total killed, then per incident the claimant's lowest and highest claim, so
+    # repeated or revised claims about one incident are not added up.
+    per_claim = (
+        select(
+            Claim.incident_id.label("incident_id"),
+            Claim.claimant_actor_id.label("actor_id"),
+            func.sum(func.coalesce(CasualtyFigure.high, CasualtyFigure.low)).label("total"),
+        )
+        .join(Incident, Incident.id == Claim.incident_id)
+        .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
+        .where(
+            *conditions, CasualtyFigure.outcome == "killed", Claim.claimant_actor_id.is_not(None)
+        )
+        .group_by(Claim.id, Claim.incident_id, Claim.claimant_actor_id)
+        .subquery()
+    )
+    per_incident = (
+        select(
+            per_claim.c.actor_id,
+            func.min(per_claim.c.total).label("low"),
+            func.max(per_claim.c.total).label("high"),
+        )
+        .group_by(per_claim.c.incident_id, per_claim.c.actor_id)
+        .subquery()
+    )
+    high = func.sum(per_incident.c.high)
+    killed = session.execute(
+        select(Actor.slug, Actor.name, func.sum(per_incident.c.low), high)
+        .join(per_incident, per_incident.c.actor_id == Actor.id)
+        .group_by(Actor.slug, Actor.name)
+        .order_by(high.desc(), Actor.name)
+    ).all()
+    by_sector = session.execute(
+        select(Sector.slug, Sector.name, func.count(Incident.id))
+        .join(Incident, Incident.sector_id == Sector.id)
+        .where(*conditions)
+        .group_by(Sector.slug, Sector.name, Sector.position)
+        .order_by(Sector.position)
+    ).all()
+    return Glance(
+        incidents=incidents,
+        contested=contested,
+        killed_by_claimant=[
+            (slug, name, format_range(int(lo), int(hi))) for slug, name, lo, hi in killed
+        ],
+        by_sector=[(slug, name, n) for slug, name, n in by_sector],
+    )
+
+
+def latest(session: Session, count: int = 8) -> list[IncidentListItem]:
+    return list_items(session, [Incident.review_state == ReviewState.PUBLISHED], page_size=count)

@@ -1,0 +1,68 @@
+"""The map and timeline data of a filter (the list's query string), and the home page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from app.schemas.filters import parse_incident_filter
+from app.services import visuals
+from app.web.auth import CurrentUser
+from app.web.deps import SessionDep, TemplatesDep
+
+router = APIRouter()
+GLANCE_DAYS = 30
+
+
+def _problems(errors: list[object]) -> JSONResponse:
+    """RFC 9457 problem details naming each bad parameter."""
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Invalid filter",
+            "status": 422,
+            "errors": [{"parameter": p.parameter, "detail": p.message} for p in errors],  # type: ignore[attr-defined]
+        },
+        status_code=422,
+        media_type="application/problem+json",
+    )
+
+
+@router.get("/incidents.geojson")
+def incidents_geojson(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    parsed = parse_incident_filter(request.query_params.multi_items())
+    if parsed.errors:
+        return _problems(list(parsed.errors))
+    collection = visuals.map_features(session, parsed.filter, can_see_unpublished=user is not None)
+    return JSONResponse(collection, media_type="application/geo+json")
+
+
+@router.get("/incidents/timeline.json")
+def incidents_timeline(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    parsed = parse_incident_filter(request.query_params.multi_items())
+    if parsed.errors:
+        return _problems(list(parsed.errors))
+    series = visuals.timeline(session, parsed.filter, can_see_unpublished=user is not None)
+    return JSONResponse(series.as_json())
+
+
+@router.get("/places.geojson")
+def places_geojson(session: SessionDep) -> Response:
+    return JSONResponse(visuals.gazetteer_features(session), media_type="application/geo+json")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+    today = date.today()
+    since = today - timedelta(days=GLANCE_DAYS - 1)
+    context = {
+        "recent": visuals.glance(session, since=since),
+        "all_time": visuals.glance(session),
+        "since": since,
+        "today": today,
+        "latest": visuals.latest(session),
+        "all_timeline": visuals.timeline(session, parse_incident_filter([]).filter),
+    }
+    return templates.TemplateResponse(request, "home.html", context)

@@ -1,0 +1,185 @@
+"""The map and timeline data honour every filter of the list; the home page's overview."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from app.db import Database
+from app.schemas.filters import IncidentFilter
+from app.services.browse import browse_incidents
+from app.services.demo import load_demo
+from app.services.visuals import status_category, timeline
+from tests.services.test_browse import build_world
+
+FILTERS = [
+    IncidentFilter(),
+    IncidentFilter(date_from=date(2025, 10, 15)),
+    IncidentFilter(date_to=date(2025, 10, 14)),
+    IncidentFilter(actors=("ttp",)),
+    IncidentFilter(actors=("Pakistani Taliban",)),
+    IncidentFilter(statuses=("disputed",)),
+    IncidentFilter(statuses=("corroborated", "retracted")),
+    IncidentFilter(sectors=("kurram-paktia-khost",)),
+    IncidentFilter(types=("explosions-remote-violence",)),
+    IncidentFilter(countries=("AFG",)),
+    IncidentFilter(q="Spin Buldak"),
+    IncidentFilter(q="mortar"),
+    IncidentFilter(actors=("pakistan-army",), countries=("AFG",), statuses=("disputed",)),
+]
+
+
+@pytest.fixture
+def world(database: Database, reference: None) -> None:
+    with database.write() as s:
+        build_world(s)
+        # Give every incident coordinates, so the map shows all of them.
+        from sqlalchemy import update
+
+        from app.models import Incident
+
+        s.execute(
+            update(Incident)
+            .where(Incident.latitude.is_(None))
+            .values(latitude=33.0, longitude=70.0)
+        )
+
+
+def _listed(database: Database, wanted: IncidentFilter) -> set[int]:
+    with database.read() as s:
+        return {i.incident.id for i in browse_incidents(s, wanted).items}
+
+
+@pytest.mark.parametrize("wanted", FILTERS, ids=lambda f: f.url())
+def test_map_shows_exactly_the_listed_incidents(
+    client: TestClient, database: Database, world: None, wanted: IncidentFilter
+) -> None:
+    response = client.get(wanted.url("/incidents.geojson"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    shown = {f["properties"]["id"] for f in collection["features"]}
+    assert shown == _listed(database, wanted)
+    assert collection["total"] == len(shown) and collection["unlocated"] == 0
+    for feature in collection["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
+        assert feature["properties"]["url"].startswith(f"/incidents/{feature['properties']['id']}/")
+
+
+@pytest.mark.parametrize("wanted", FILTERS, ids=lambda f: f.url())
+def test_timeline_counts_exactly_the_listed_incidents(
+    client: TestClient, database: Database, world: None, wanted: IncidentFilter
+) -> None:
+    data = client.get(wanted.url("/incidents/timeline.json")).json()
+    assert sum(data["incidents"]) == len(_listed(database, wanted))
+    assert len(data["starts"]) == len(data["incidents"])
+    for values in data["claimants"].values():
+        assert len(values) == len(data["starts"])
+
+
+def test_timeline_sums_each_claimants_killed(database: Database, world: None) -> None:
+    with database.read() as s:
+        series = timeline(s, IncidentFilter())
+    assert series.bucket == "week"  # 2024-06 to 2025-10 spans more than 120 days
+    totals = {name: sum(v or 0 for v in values) for name, values in series.claimants.items()}
+    # Army: 20 (15-20) + 30 (25-30); Taliban: 12+ (counted at 12) + 17.
+    assert totals == {"Pakistan Army": 50, "Afghan Taliban authorities": 29}
+
+
+def test_drafts_stay_off_the_map_and_the_timeline_for_readers(
+    client: TestClient, world: None
+) -> None:
+    features = client.get("/incidents.geojson?q=crossing").json()["features"]
+    assert [f["properties"]["title"] for f in features] == ["Clashes at the crossing"]
+    assert sum(client.get("/incidents/timeline.json?state=draft").json()["incidents"]) == 4
+
+
+@pytest.mark.parametrize("path", ["/incidents.geojson", "/incidents/timeline.json"])
+def test_bad_filters_are_problem_details(client: TestClient, path: str) -> None:
+    response = client.get(f"{path}?from=nope&status=x")
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert {e["parameter"] for e in response.json()["errors"]} == {"from", "status"}
+
+
+def test_status_colour_rule() -> None:
+    assert status_category({"unverified", "denied"}) == "contested"
+    assert status_category({"corroborated", "unverified"}) == "corroborated"
+    assert status_category({"retracted"}) == "retracted"
+    assert status_category(set()) == "no-claims"
+
+
+def test_list_page_has_map_timeline_and_their_tables(
+    client: TestClient, database: Database
+) -> None:
+    with database.write() as s:
+        load_demo(s)
+    tree = HTMLParser(client.get("/incidents?status=disputed").text)
+    assert tree.css_first("#map").attributes["data-geojson"] == "/incidents.geojson?status=disputed"
+    assert (
+        tree.css_first("#timeline").attributes["data-src"]
+        == "/incidents/timeline.json?status=disputed"
+    )
+    tables = tree.css("details.alt-table table")
+    assert len(tables) == 2
+    place_rows = {
+        r.css_first("td a").text(): int(r.css("td")[2].text()) for r in tables[0].css("tbody tr")
+    }
+    assert place_rows["Spin Boldak"] == 1
+    timeline_total = sum(int(r.css("td")[1].text()) for r in tables[1].css("tbody tr"))
+    listed = tree.css_first(".result-count").text().split()[0]
+    assert timeline_total == int(listed)
+    # Every script and style is served from this site.
+    assert all(s.attributes["src"].startswith("/static/") for s in tree.css("script"))
+
+
+def test_home_page_at_a_glance(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        load_demo(s)
+    response = client.get("/")
+    assert response.status_code == 200
+    tree = HTMLParser(response.text)
+    sections = tree.css(".glance section")
+    assert len(sections) == 2
+    all_time = sections[1]
+    assert all_time.css_first(".big-numbers strong a").text() == "10"
+    contested = all_time.css(".big-numbers strong")[1].text()
+    assert contested.endswith("%")
+    claimants = {
+        r.css("td")[0].text(): r.css("td")[1].text()
+        for r in all_time.css("table")[0].css("tbody tr")
+    }
+    assert "Pakistan Army" in claimants and "Afghan Taliban authorities" in claimants
+    assert tree.css_first("#map") is not None and tree.css_first("#timeline") is not None
+    assert len(tree.css("table.incidents tbody tr")) == 8
+
+
+def test_an_online_tile_layer_only_when_configured(database: Database) -> None:
+    from app.config import Settings
+    from app.main import create_app
+
+    url = database.url
+    with TestClient(create_app(Settings(database_url=url), database)) as plain:
+        response = plain.get("/incidents")
+        assert "data-tiles" not in response.text
+        assert "tile.example" not in response.headers["content-security-policy"]
+    tiles = Settings(database_url=url, tile_url="https://{s}.tile.example/{z}/{x}/{y}.png")
+    with TestClient(create_app(tiles, database)) as online:
+        response = online.get("/incidents")
+        assert (
+            HTMLParser(response.text).css_first("#map").attributes["data-tiles"] == tiles.tile_url
+        )
+        assert (
+            "img-src 'self' data: https://*.tile.example"
+            in response.headers["content-security-policy"]
+        )
+
+
+def test_responses_are_compressed(client: TestClient) -> None:
+    response = client.get("/static/vendor/leaflet/leaflet.js", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("content-encoding") == "gzip"
