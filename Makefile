@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format e2e migrate demo clean
+.PHONY: run test lint format e2e migrate demo clean page-weight screenshots
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -23,8 +23,8 @@ test: $(INSTALLED)  ## the whole suite (SQLite; set TEST_DATABASE_URL for Postgr
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy
 
 format: $(INSTALLED)
@@ -33,6 +33,12 @@ format: $(INSTALLED)
 
 e2e: $(INSTALLED)  ## only the real-browser tests
 	$(BIN)/pytest -m e2e
+
+page-weight: $(INSTALLED)  ## bytes a first visit and a filter change transfer (limits 300 KB, 30 KB)
+	$(BIN)/python bench/page_weight.py
+
+screenshots: $(INSTALLED)  ## docs/screenshots of the home page, map and timeline, network blocked
+	$(BIN)/python bench/screenshots.py
 
 migrate: $(INSTALLED)
 	$(BIN)/incidents migrate

@@ -13,6 +13,7 @@
   };
   const LINE_COLOURS = ["#b45309", "#0f766e", "#9333ea", "#be123c", "#1d4ed8", "#4d7c0f"];
   const BORDER_REGION = [[23, 58], [40.5, 79]];
+  const LABELLED_KINDS = ["city", "district-centre", "town"];
   const cache = {};
 
   async function getJSON(url) {
@@ -78,11 +79,17 @@
     const towns = L.layerGroup(
       places.features.map((f) =>
         L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-          radius: 2, color: "#334155", weight: 1, fillOpacity: 1, interactive: false,
-        }).bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "town-label", offset: [4, 0] })
+          radius: 2, color: "#334155", weight: 1, fillOpacity: 1,
+        }).bindTooltip(f.properties.name, {
+          // Towns are always labelled; crossings, passes and valleys name themselves on hover.
+          permanent: LABELLED_KINDS.includes(f.properties.kind),
+          direction: "right",
+          className: LABELLED_KINDS.includes(f.properties.kind) ? "town-label" : "",
+          offset: [4, 0],
+        })
       )
     ).addTo(map);
-    const toggleLabels = () => container.classList.toggle("show-labels", map.getZoom() >= 6.5);
+    const toggleLabels = () => container.classList.toggle("show-labels", map.getZoom() >= 6);
     map.on("zoomend", toggleLabels);
     toggleLabels();
 
@@ -98,7 +105,10 @@
       onEachFeature: (feature, layer) => layer.bindPopup(popup(feature.properties)),
     }).eachLayer((layer) => clusters.addLayer(layer));
     map.addLayer(clusters);
-    towns.eachLayer((layer) => layer.bringToBack());
+    if (incidents.features.length) {
+      // Show where these incidents are, but never closer than a district's view.
+      map.fitBounds(clusters.getBounds().pad(0.4), { maxZoom: 7 });
+    }
 
     const note = document.getElementById("map-note");
     if (note) {
