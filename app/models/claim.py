@@ -34,6 +34,7 @@ class Source(Timestamps, Base):
             " OR lower(substr(url, 1, 4)) = 'urn:'",
             name="url_scheme",
         ),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,7 @@ class Claim(Timestamps, Base):
         one_of("kind", ClaimKind, "kind_known"),
         one_of("status", ClaimStatus, "status_known"),
         CheckConstraint("credibility IS NULL OR credibility BETWEEN 1 AND 6", name="credibility"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -81,6 +81,8 @@ class Incident(Timestamps, Base):
             name="assessed_wounded_ordered",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
+        # A purged incident's id must never come back: permalinks and history name it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

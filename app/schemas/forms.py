@@ -132,6 +132,7 @@ def form_data(items: list[tuple[str, Any]]) -> FormData:
 class ActorRow:
     actor: str  # slug, name or alias: resolved by the service
     role: str
+    row: int  # the form's row number, so a problem is shown beside the right row
 
 
 @dataclass
@@ -188,7 +189,7 @@ def parse_incident_form(form: FormData) -> IncidentInput:
         name = _text(form, f"actor_{i}", limit=200)
         if name:
             role = _choice(form, f"role_{i}", ActorRole) or ""
-            actors.append(ActorRow(name, role))
+            actors.append(ActorRow(name, role, i))
     assessed = {name: _int(form, f"assessed_{name}") for name in ASSESSED_FIELDS}
     killed = [assessed["killed_low"], assessed["killed_best"], assessed["killed_high"]]
     known = [k for k in killed if k is not None]
@@ -235,6 +236,7 @@ class FigureRow:
     outcome: str
     low: int
     high: int | None
+    row: int
 
 
 @dataclass
@@ -245,6 +247,7 @@ class SourceInput:
     published_on: date | None
     language: str
     reliability: str
+    row: int = 0
 
 
 @dataclass
@@ -311,13 +314,13 @@ def parse_claim_form(form: FormData) -> ClaimInput:
             form.errors[f"figure_high_{i}"] = "High must not be below low."
         party = _choice(form, f"figure_party_{i}", LossParty) or ""
         outcome = _choice(form, f"figure_outcome_{i}", Outcome) or ""
-        figures.append(
-            FigureRow(party, _text(form, f"figure_actor_{i}", limit=200), outcome, low or 0, high)
-        )
+        actor = _text(form, f"figure_actor_{i}", limit=200)
+        figures.append(FigureRow(party, actor, outcome, low or 0, high, i))
     sources = []
     for i in _row_indexes(form.raw, "source", "_url"):
         source = parse_source_fields(form, f"source_{i}_", require_outlet=False)
         if source is not None:
+            source.row = i
             sources.append(source)
     responds_to = _int(form, "responds_to", low=1, high=2**31 - 1)
     return ClaimInput(
@@ -360,7 +363,8 @@ def incident_form_values(incident: Any) -> dict[str, str]:
         "date_start": _s(incident.date_start),
         "date_end": _s(incident.date_end),
         "date_precision": incident.date_precision,
-        "place": incident.place.name if incident.place else "",
+        # The slug, not the name: two places may share a name; a slug names one.
+        "place": incident.place.slug if incident.place else "",
         "location": incident.location,
         "sector": incident.sector.slug if incident.sector and not incident.place else "",
         "geo_precision": _s(incident.geo_precision),

@@ -91,6 +91,13 @@ def _finish(
 ) -> Incident:
     """Raise the version, refresh what is derived, and record the change."""
     incident.version = before["version"] + 1
+    if incident.review_state == ReviewState.PUBLISHED and not any(
+        claim.source_links for claim in incident.claims
+    ):
+        raise PublishRefused(
+            "A published incident needs at least one claim with a source. "
+            "Add one first, or return the incident to draft."
+        )
     try:
         # The UPDATE checks the version it read: a concurrent save makes it match no row.
         session.flush()
@@ -119,7 +126,11 @@ def _finish(
 def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -> None:
     errors: dict[str, str] = {}
     place: Place | None = None
-    if data.new_place_name:
+    if data.new_place_name and find_place(session, data.new_place_name) is not None:
+        errors["new_place_name"] = (
+            f"“{data.new_place_name[:60]}” is already in the gazetteer: pick it in the place field."
+        )
+    elif data.new_place_name:
         sector = None
         if data.new_place_sector:
             sector = session.scalar(select(Sector).where(Sector.slug == data.new_place_sector))
@@ -146,10 +157,10 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
         if area is None:
             errors["sector"] = "Not a known sector."
     wanted: list[tuple[Actor, str]] = []
-    for i, row in enumerate(data.actors):
+    for row in data.actors:
         actor = find_actor(session, row.actor)
         if actor is None:
-            errors[f"actor_{i + 1}"] = f"No actor is called “{row.actor[:60]}”."
+            errors[f"actor_{row.row}"] = f"No actor is called “{row.actor[:60]}”."
         else:
             wanted.append((actor, row.role))
     if errors:
@@ -260,9 +271,12 @@ def set_review_state(
     return _finish(session, incident, action=action, before=before, user=user)
 
 
-def purge_incident(session: Session, incident_id: int, *, user: User) -> None:
-    """Remove an incident for good (admins only; the change log keeps its last snapshot)."""
+def purge_incident(session: Session, incident_id: int, *, user: User | None) -> None:
+    """Remove an incident for good (admins only; the change log keeps its last snapshot).
+    Only an archived incident can be purged, so purging is always a second, deliberate step."""
     incident = load_for_edit(session, incident_id)
+    if incident.review_state != ReviewState.ARCHIVED:
+        raise PublishRefused("Only an archived incident can be purged: delete (archive) it first.")
     before = snapshot_incident(incident)
     session.execute(delete(Incident).where(Incident.id == incident_id))
     record_change(
@@ -282,10 +296,21 @@ def purge_incident(session: Session, incident_id: int, *, user: User) -> None:
 
 
 def _source_for(
-    session: Session, given: SourceInput, field: str, errors: dict[str, str]
+    session: Session,
+    given: SourceInput,
+    field: str,
+    errors: dict[str, str],
+    made: dict[str, Source],
+    user: User | None,
 ) -> Source | None:
+    """The source at this address: the one on record (updated with what the editor changed
+    here), one met earlier in this same form, or a new one."""
+    if given.url in made:
+        return made[given.url]
     source = session.scalar(select(Source).where(Source.url == given.url))
     if source is not None:
+        _update_source_from_claim_form(session, source, given, user)
+        made[given.url] = source
         return source
     if not given.outlet:
         errors[f"{field}_outlet"] = "A new source needs its outlet."
@@ -299,10 +324,41 @@ def _source_for(
         reliability=given.reliability,
     )
     session.add(source)
+    made[given.url] = source
     return source
 
 
-def _apply_claim(session: Session, incident: Incident, claim: Claim, data: ClaimInput) -> None:
+def _update_source_from_claim_form(
+    session: Session, source: Source, given: SourceInput, user: User | None
+) -> None:
+    from app.services.sources import snapshot_source
+
+    changes = {
+        "outlet": given.outlet or source.outlet,
+        "title": given.title or source.title,
+        "published_on": given.published_on or source.published_on,
+        "language": given.language or source.language,
+        "reliability": given.reliability or source.reliability,
+    }
+    if all(getattr(source, name) == value for name, value in changes.items()):
+        return
+    before = snapshot_source(source)
+    for name, value in changes.items():
+        setattr(source, name, value)
+    record_change(
+        session,
+        entity_type="source",
+        entity_id=source.id,
+        action=ChangeAction.UPDATE,
+        before=before,
+        after=snapshot_source(source),
+        user=user,
+    )
+
+
+def _apply_claim(
+    session: Session, incident: Incident, claim: Claim, data: ClaimInput, user: User | None
+) -> None:
     errors: dict[str, str] = {}
     claimant = find_actor(session, data.claimant) if data.claimant else None
     if data.claimant and claimant is None:
@@ -311,10 +367,10 @@ def _apply_claim(session: Session, incident: Incident, claim: Claim, data: Claim
     if data.responds_to is not None and data.responds_to not in others:
         errors["responds_to"] = "Choose another claim of this incident."
     figures = []
-    for i, row in enumerate(data.figures):
+    for row in data.figures:
         actor = find_actor(session, row.actor) if row.actor else None
         if row.actor and actor is None:
-            errors[f"figure_actor_{i + 1}"] = f"No actor is called “{row.actor[:60]}”."
+            errors[f"figure_actor_{row.row}"] = f"No actor is called “{row.actor[:60]}”."
         figures.append(
             CasualtyFigure(
                 party=row.party, actor=actor, outcome=row.outcome, low=row.low, high=row.high
@@ -322,8 +378,9 @@ def _apply_claim(session: Session, incident: Incident, claim: Claim, data: Claim
         )
     links: list[ClaimSource] = []
     seen: set[str] = set()
-    for i, given in enumerate(data.sources):
-        source = _source_for(session, given, f"source_{i + 1}", errors)
+    made: dict[str, Source] = {}
+    for given in data.sources:
+        source = _source_for(session, given, f"source_{given.row}", errors, made, user)
         if source is not None and given.url not in seen:
             seen.add(given.url)
             links.append(ClaimSource(source=source, position=len(links)))
@@ -368,7 +425,7 @@ def save_claim(
         claim = found
     # Lookups while the claim is half filled in must not flush it.
     with session.no_autoflush:
-        _apply_claim(session, incident, claim, data)
+        _apply_claim(session, incident, claim, data, user)
     session.add(claim)
     session.flush()
     _finish(session, incident, action=ChangeAction.UPDATE, before=before, user=user)
@@ -501,7 +558,19 @@ def _claim_from_snapshot(session: Session, incident: Incident, data: dict[str, A
     ]
     claim.source_links = [
         ClaimSource(source=source, position=i)
-        for i, url in enumerate(data.get("sources", []))
-        if (source := session.scalar(select(Source).where(Source.url == url))) is not None
+        for i, source in enumerate(_snapshot_sources(session, data))
     ]
     return claim
+
+
+def _snapshot_sources(session: Session, claim: dict[str, Any]) -> list[Source]:
+    """A snapshot's sources by id (their address may have been corrected since), else by URL."""
+    found: list[Source] = []
+    urls = claim.get("sources", [])
+    ids = claim.get("source_ids") or [None] * len(urls)
+    for source_id, url in zip(ids, urls, strict=False):
+        source = session.get(Source, source_id) if source_id else None
+        source = source or session.scalar(select(Source).where(Source.url == url))
+        if source is not None and source not in found:
+            found.append(source)
+    return found

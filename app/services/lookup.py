@@ -29,9 +29,13 @@ def find_actor(session: Session, text: str) -> Actor | None:
 
 
 def find_place(session: Session, text: str) -> Place | None:
+    """By slug first (it names one place), then by name or alias."""
     wanted = text.strip().lower()
     if not wanted:
         return None
+    by_slug = session.scalar(select(Place).where(Place.slug == wanted))
+    if by_slug is not None:
+        return by_slug
     return session.scalars(
         select(Place)
         .outerjoin(PlaceAlias, PlaceAlias.place_id == Place.id)

@@ -38,6 +38,7 @@ def snapshot_claim(claim: Claim) -> dict[str, Any]:
             for f in claim.figures
         ],
         "sources": [s.url for s in claim.sources],
+        "source_ids": [s.id for s in claim.sources],
     }
 
 

@@ -41,7 +41,7 @@ def list_sources(session: Session, q: str = "") -> list[tuple[Source, int]]:
     return [(source, count) for source, count in rows]
 
 
-def _snapshot(source: Source) -> dict[str, object]:
+def snapshot_source(source: Source) -> dict[str, object]:
     return {
         "url": source.url,
         "outlet": source.outlet,
@@ -79,7 +79,7 @@ def create_source(session: Session, data: SourceInput, *, user: User | None) -> 
         entity_id=source.id,
         action=ChangeAction.CREATE,
         before=None,
-        after=_snapshot(source),
+        after=snapshot_source(source),
         user=user,
     )
     return source
@@ -94,7 +94,7 @@ def update_source(
     if source.updated_at.isoformat() != last_seen:
         raise SourceConflict(f"source {source_id} changed since it was opened")
     _check_unique(session, data.url, source.id)
-    before = _snapshot(source)
+    before = snapshot_source(source)
     _apply(source, data)
     session.flush()
     record_change(
@@ -103,7 +103,7 @@ def update_source(
         entity_id=source.id,
         action=ChangeAction.UPDATE,
         before=before,
-        after=_snapshot(source),
+        after=snapshot_source(source),
         user=user,
     )
     return source

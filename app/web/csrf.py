@@ -58,10 +58,15 @@ class CSRFProtection:
         if not bound_to:
             bound_to = new_anonymous = secrets.token_urlsafe(24)
         # Computed only when a page needs it, so a request that renders no form (or a health
-        # check while the database is down) never reads the key.
-        scope.setdefault("state", {})["csrf_token"] = lambda: csrf_token(
-            self.secret_key(), bound_to
-        )
+        # check while the database is down) never reads the key, and only such a page sets the
+        # anonymous cookie or is marked private.
+        used: list[bool] = []
+
+        def token() -> str:
+            used.append(True)
+            return csrf_token(self.secret_key(), bound_to)
+
+        scope.setdefault("state", {})["csrf_token"] = token
 
         if scope["method"] not in SAFE_METHODS:
             expected = csrf_token(self.secret_key(), bound_to)
@@ -82,10 +87,19 @@ class CSRFProtection:
                 return
             receive = _replay(body)
 
+        signed_in = SESSION_COOKIE in cookies
+
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and new_anonymous:
-                value = f"{ANONYMOUS_COOKIE}={new_anonymous}{cookie_flags(scope)}"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", value.encode())]
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if new_anonymous and used:
+                    value = f"{ANONYMOUS_COOKIE}={new_anonymous}{cookie_flags(scope)}"
+                    headers.append((b"set-cookie", value.encode()))
+                if used or signed_in:
+                    # A page with this browser's token, or an editor's view: no shared cache.
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"private, no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

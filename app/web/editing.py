@@ -92,6 +92,13 @@ async def _form(request: Request) -> FormData:
     return form_data(list(submitted.multi_items()))
 
 
+def _refused(
+    request: Request, templates: TemplatesDep, status: int, title: str, message: str, back: str
+) -> Response:
+    context = {"status": status, "title": title, "message": message, "back": back}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
 def _load(session: Session, incident_id: int) -> Incident:
     try:
         return editing.load_for_edit(session, incident_id)
@@ -271,7 +278,7 @@ router.add_api_route("/incidents/{incident_id}/draft", _review(ReviewState.DRAFT
 
 @router.post("/incidents/{incident_id}/purge")
 def purge_incident(
-    request: Request, database: DatabaseDep, user: Admin, incident_id: str
+    request: Request, database: DatabaseDep, templates: TemplatesDep, user: Admin, incident_id: str
 ) -> Response:
     number = _id(incident_id)
     try:
@@ -281,6 +288,8 @@ def purge_incident(
         raise HTTPException(
             status_code=404, detail="There is no incident at this address."
         ) from None
+    except editing.PublishRefused as refused:
+        return _refused(request, templates, 409, "Not purged", str(refused), f"/incidents/{number}")
     return _done(request, "/incidents?state=archived")
 
 
@@ -377,6 +386,8 @@ async def _save_claim(
             ) from None
         except editing.EditRejected as rejected:
             form.errors.update(rejected.errors)
+        except editing.PublishRefused as refused:
+            form.errors["status"] = str(refused)
         except editing.EditConflict:
             status = 409
     with database.read() as session:
@@ -385,6 +396,9 @@ async def _save_claim(
         if status == 409:
             conflict = _conflict_context(session, incident, version)
             form.raw["version"] = str(incident.version)
+            if claim_id is not None and all(c.id != claim_id for c in incident.claims):
+                # The claim went meanwhile: saving again adds it back as a new claim.
+                claim_id = None
         return _claim_form_page(
             request,
             templates,
@@ -438,15 +452,13 @@ async def delete_claim(
         raise HTTPException(
             status_code=404, detail="There is no such claim in this incident."
         ) from None
+    except editing.PublishRefused as refused:
+        return _refused(
+            request, templates, 409, "Not deleted", str(refused), f"/incidents/{number}"
+        )
     except editing.EditConflict:
         message = "Someone changed this incident after you opened it. Reload it and try again."
-        context = {
-            "status": 409,
-            "title": "Not deleted",
-            "message": message,
-            "back": f"/incidents/{number}",
-        }
-        return templates.TemplateResponse(request, "error.html", context, status_code=409)
+        return _refused(request, templates, 409, "Not deleted", message, f"/incidents/{number}")
 
 
 # ---- history -----------------------------------------------------------------------------------
@@ -489,6 +501,9 @@ async def restore_version(
         raise HTTPException(
             status_code=404, detail="There is no such version of this incident."
         ) from None
+    except editing.PublishRefused as refused:
+        back = f"/incidents/{number}/history"
+        return _refused(request, templates, 409, "Not restored", str(refused), back)
     except editing.EditConflict:
         message = (
             "Someone changed this incident after you opened its history. Reload it and try again."

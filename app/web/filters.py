@@ -69,6 +69,11 @@ def static_url(path: str) -> str:
     return f"/static/{path}"
 
 
+def plural(count: int, noun: str) -> str:
+    """1 claim, 2 claims."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def humanize(value: str) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize()
 
@@ -76,6 +81,7 @@ def humanize(value: str) -> str:
 def install(env: Environment) -> None:
     env.filters["slugify"] = slugify
     env.filters["humanize"] = humanize
+    env.filters["plural"] = plural
     env.filters["event_type"] = event_type_label
     env.globals["date_span"] = date_span
     env.globals["precision_label"] = precision_label

@@ -270,3 +270,110 @@ def test_without_a_place_the_sector_is_the_editors_choice(
         assert again.sector is not None and again.sector.slug == "chaman-spin-boldak"
     with pytest.raises(EditRejected), database.write() as s:
         create_incident(s, incident_input(place="", sector="atlantis"), user=None)
+
+
+def test_a_purged_incidents_id_is_never_given_again(database: Database, incident_id: int) -> None:
+    from app.services.editing import purge_incident
+
+    with database.write() as s:
+        set_review_state(s, incident_id, ReviewState.ARCHIVED, expected_version=1, user=None)
+    with database.write() as s:
+        purge_incident(s, incident_id, user=None)
+    with database.write() as s:
+        again = create_incident(s, incident_input(), user=None)
+        assert again.id > incident_id
+        assert [c.action for c in incident_history(s, again.id)] == ["create"]
+
+
+def test_one_new_source_twice_in_a_form_is_one_source(database: Database, incident_id: int) -> None:
+    data = claim_input(
+        source_2_url=ARMY_CLAIM["source_1_url"], source_2_outlet="Dawn", source_2_reliability="C"
+    )
+    with database.write() as s:
+        claim = save_claim(s, incident_id, None, data, expected_version=1, user=None)
+        assert len(claim.sources) == 1
+
+
+def test_source_details_changed_in_a_claim_form_are_saved(
+    database: Database, incident_id: int
+) -> None:
+    with database.write() as s:
+        save_claim(s, incident_id, None, claim_input(), expected_version=1, user=None)
+    with database.write() as s:
+        claim = save_claim(
+            s,
+            incident_id,
+            None,
+            claim_input(source_1_outlet="Dawn (Karachi)", source_1_reliability="B"),
+            expected_version=2,
+            user=None,
+        )
+        assert (claim.sources[0].outlet, claim.sources[0].reliability) == ("Dawn (Karachi)", "B")
+        assert (
+            s.scalar(select(func.count()).select_from(Change).where(Change.entity_type == "source"))
+            == 1
+        )
+
+
+def test_problems_are_reported_beside_their_own_row(database: Database, reference: None) -> None:
+    with pytest.raises(EditRejected) as rejected, database.write() as s:
+        create_incident(
+            s, incident_input(actor_1="", role_1="", actor_3="Nobody", role_3="target"), user=None
+        )
+    assert set(rejected.value.errors) == {"actor_3"}
+
+
+def test_a_published_incident_keeps_a_sourced_claim(database: Database, incident_id: int) -> None:
+    with database.write() as s:
+        claim_id = save_claim(s, incident_id, None, claim_input(), expected_version=1, user=None).id
+        set_review_state(s, incident_id, ReviewState.PUBLISHED, expected_version=2, user=None)
+    with pytest.raises(PublishRefused), database.write() as s:
+        delete_claim(s, incident_id, claim_id, expected_version=3, user=None)
+    with database.read() as s:
+        assert len(load_for_edit(s, incident_id).claims) == 1
+
+
+def test_only_archived_incidents_are_purged(database: Database, incident_id: int) -> None:
+    from app.services.editing import purge_incident
+
+    with pytest.raises(PublishRefused), database.write() as s:
+        purge_incident(s, incident_id, user=None)
+
+
+def test_a_new_place_may_not_shadow_one_in_the_gazetteer(
+    database: Database, reference: None
+) -> None:
+    with pytest.raises(EditRejected) as rejected, database.write() as s:
+        create_incident(
+            s,
+            incident_input(
+                place="",
+                new_place_name="Kabul",
+                new_place_country="AFG",
+                new_place_latitude="30.1",
+                new_place_longitude="70.2",
+            ),
+            user=None,
+        )
+    assert "already in the gazetteer" in rejected.value.errors["new_place_name"]
+
+
+def test_restore_finds_a_source_whose_address_was_corrected(
+    database: Database, incident_id: int
+) -> None:
+    from app.models import Source
+
+    with database.write() as s:
+        save_claim(s, incident_id, None, claim_input(), expected_version=1, user=None)
+    with database.write() as s:
+        with_claim = incident_history(s, incident_id)[0].id
+        claim_id = s.scalar(select(Claim.id).where(Claim.incident_id == incident_id))
+        delete_claim(s, incident_id, claim_id, expected_version=2, user=None)
+        source = s.scalar(select(Source))
+        assert source is not None
+        source.url = "https://www.dawn.com/news/1949071/corrected"
+    with database.write() as s:
+        restore_incident(s, incident_id, with_claim, expected_version=3, user=None)
+    with database.read() as s:
+        claim = load_for_edit(s, incident_id).claims[0]
+        assert [src.url for src in claim.sources] == ["https://www.dawn.com/news/1949071/corrected"]

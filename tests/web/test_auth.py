@@ -208,3 +208,15 @@ def test_oversized_bodies_get_413(client: TestClient) -> None:
         "/login", data={"csrf_token": token, "password": "x" * (3 * 1024 * 1024)}
     )
     assert response.status_code == 413
+
+
+def test_only_pages_with_a_form_set_the_anonymous_cookie_and_are_private(
+    client: TestClient,
+) -> None:
+    static = client.get("/static/css/app.css")
+    health = client.get("/healthz")
+    assert "set-cookie" not in static.headers and "set-cookie" not in health.headers
+    assert "private" not in static.headers.get("cache-control", "")
+    page = client.get("/login")
+    assert "csrf_id=" in page.headers["set-cookie"]
+    assert page.headers["cache-control"] == "private, no-store"

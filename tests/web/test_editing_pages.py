@@ -334,3 +334,46 @@ def test_a_claim_is_removed_inline_and_stays_in_the_history(
     assert page.css("article.claim") == []
     history = HTMLParser(editor.get(f"/incidents/{incident_id}/history").text)
     assert "removed" in history.css_first(".history-entry table.diff").text()
+
+
+def test_a_conflict_on_a_claim_deleted_meanwhile_keeps_it_as_a_new_claim(
+    editor: TestClient,
+) -> None:
+    incident_id = create(editor)
+    form = editor.get(f"/incidents/{incident_id}/claims/new")
+    editor.post(
+        f"/incidents/{incident_id}/claims",
+        data={**CLAIM, "csrf_token": csrf_from(form.text), "version": "1"},
+    )
+    page = editor.get(f"/incidents/{incident_id}")
+    edit_link = (
+        HTMLParser(page.text).css_first("a[href$='/edit'][href*='/claims/']").attributes["href"]
+    )
+    opened = editor.get(edit_link)  # at version 2
+    delete = HTMLParser(page.text).css_first("form[action*='/delete']").attributes["action"]
+    assert (
+        editor.post(
+            delete,
+            data={"csrf_token": csrf_from(page.text), "version": "2"},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
+    saved = editor.post(
+        edit_link.removesuffix("/edit"),
+        data={
+            **CLAIM,
+            "statement": "My revised wording",
+            "csrf_token": csrf_from(opened.text),
+            "version": "2",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert saved.status_code == 409 and "<html" not in saved.text
+    tree = HTMLParser(saved.text)
+    assert (
+        tree.css_first("#claim-editor form").attributes["action"]
+        == f"/incidents/{incident_id}/claims"
+    )
+    assert tree.css_first("#statement").text() == "My revised wording"
+    assert tree.css_first("#source_1_url").attributes["value"] == CLAIM["source_1_url"]
