@@ -19,7 +19,7 @@ from app import __version__
 from app.config import Settings, load_settings
 from app.db import Database
 from app.services.auth import ensure_secret_key
-from app.web import admin, auth, editing, filters, pages, sources, visuals
+from app.web import admin, auth, editing, exports, filters, pages, sources, visuals
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(editing.router)
     app.include_router(sources.router)
     app.include_router(visuals.router)
+    app.include_router(exports.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(admin.router)

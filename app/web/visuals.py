@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.schemas.filters import parse_incident_filter
+from app.schemas.filters import Problem, parse_incident_filter
 from app.services import visuals
 from app.web.auth import CurrentUser
 from app.web.deps import SessionDep, TemplatesDep
@@ -16,25 +17,26 @@ router = APIRouter()
 GLANCE_DAYS = 30
 
 
-def _problems(errors: list[object]) -> JSONResponse:
+def problem_response(errors: Sequence[Problem | tuple[str, str]]) -> JSONResponse:
     """RFC 9457 problem details naming each bad parameter."""
+    pairs = [(e.parameter, e.message) if isinstance(e, Problem) else e for e in errors]
     return JSONResponse(
         {
             "type": "about:blank",
             "title": "Invalid filter",
             "status": 422,
-            "errors": [{"parameter": p.parameter, "detail": p.message} for p in errors],  # type: ignore[attr-defined]
+            "errors": [{"parameter": p, "detail": m} for p, m in pairs],
         },
         status_code=422,
         media_type="application/problem+json",
     )
 
 
-@router.get("/incidents.geojson")
+@router.get("/incidents/map.geojson")
 def incidents_geojson(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
     if parsed.errors:
-        return _problems(list(parsed.errors))
+        return problem_response(parsed.errors)
     collection = visuals.map_features(session, parsed.filter, can_see_unpublished=user is not None)
     return JSONResponse(collection, media_type="application/geo+json")
 
@@ -43,7 +45,7 @@ def incidents_geojson(request: Request, session: SessionDep, user: CurrentUser) 
 def incidents_timeline(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
     if parsed.errors:
-        return _problems(list(parsed.errors))
+        return problem_response(parsed.errors)
     series = visuals.timeline(session, parsed.filter, can_see_unpublished=user is not None)
     return JSONResponse(series.as_json())
 

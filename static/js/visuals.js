@@ -1,5 +1,5 @@
 // The map (Leaflet) and the timeline (uPlot) of the current filter. Their data comes from the
-// same query string as the list (/incidents.geojson, /incidents/timeline.json); the page holds
+// same query string as the list (/incidents/map.geojson, /incidents/timeline.json); the page holds
 // tables with the same data for readers without script. Redrawn after every htmx swap.
 "use strict";
 

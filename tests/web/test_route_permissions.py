@@ -30,9 +30,10 @@ ACCESS = {
     ("GET", "/sectors/{slug}"): PUBLIC,
     ("GET", "/places/{slug}"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
-    ("GET", "/incidents.geojson"): PUBLIC,
+    ("GET", "/incidents/map.geojson"): PUBLIC,
     ("GET", "/incidents/timeline.json"): PUBLIC,
     ("GET", "/places.geojson"): PUBLIC,
+    ("GET", "/incidents.{suffix}"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
@@ -116,6 +117,7 @@ def ids(database: Database, reference: None) -> dict[str, str]:
             "source_id": str(source.id),
             "user_id": str(editor_id),
             "slug": "ttp",
+            "suffix": "csv",
         }
 
 

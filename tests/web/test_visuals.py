@@ -57,7 +57,7 @@ def _listed(database: Database, wanted: IncidentFilter) -> set[int]:
 def test_map_shows_exactly_the_listed_incidents(
     client: TestClient, database: Database, world: None, wanted: IncidentFilter
 ) -> None:
-    response = client.get(wanted.url("/incidents.geojson"))
+    response = client.get(wanted.url("/incidents/map.geojson"))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/geo+json")
     collection = response.json()
@@ -94,12 +94,12 @@ def test_timeline_sums_each_claimants_killed(database: Database, world: None) ->
 def test_drafts_stay_off_the_map_and_the_timeline_for_readers(
     client: TestClient, world: None
 ) -> None:
-    features = client.get("/incidents.geojson?q=crossing").json()["features"]
+    features = client.get("/incidents/map.geojson?q=crossing").json()["features"]
     assert [f["properties"]["title"] for f in features] == ["Clashes at the crossing"]
     assert sum(client.get("/incidents/timeline.json?state=draft").json()["incidents"]) == 4
 
 
-@pytest.mark.parametrize("path", ["/incidents.geojson", "/incidents/timeline.json"])
+@pytest.mark.parametrize("path", ["/incidents/map.geojson", "/incidents/timeline.json"])
 def test_bad_filters_are_problem_details(client: TestClient, path: str) -> None:
     response = client.get(f"{path}?from=nope&status=x")
     assert response.status_code == 422
@@ -120,7 +120,10 @@ def test_list_page_has_map_timeline_and_their_tables(
     with database.write() as s:
         load_demo(s)
     tree = HTMLParser(client.get("/incidents?status=disputed").text)
-    assert tree.css_first("#map").attributes["data-geojson"] == "/incidents.geojson?status=disputed"
+    assert (
+        tree.css_first("#map").attributes["data-geojson"]
+        == "/incidents/map.geojson?status=disputed"
+    )
     assert (
         tree.css_first("#timeline").attributes["data-src"]
         == "/incidents/timeline.json?status=disputed"

@@ -1,0 +1,111 @@
+"""Exports honour the filter, stream valid files, and neutralise spreadsheet formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.db import Database
+from app.schemas.filters import IncidentFilter
+from app.services.browse import browse_incidents
+from app.services.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS, neutralise
+from tests import factories as f
+from tests.services.test_browse import build_world
+
+FILTERS = [
+    IncidentFilter(),
+    IncidentFilter(actors=("ttp",)),
+    IncidentFilter(statuses=("disputed",)),
+    IncidentFilter(countries=("AFG",), date_from=date(2025, 10, 15)),
+    IncidentFilter(q="Spin Buldak"),
+]
+
+
+@pytest.fixture
+def world(database: Database, reference: None) -> None:
+    with database.write() as s:
+        build_world(s)
+
+
+def _listed(database: Database, wanted: IncidentFilter) -> list[int]:
+    with database.read() as s:
+        return [i.incident.id for i in browse_incidents(s, wanted).items]
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("wanted", FILTERS, ids=lambda f: f.url())
+def test_every_format_holds_exactly_the_listed_incidents(
+    client: TestClient, database: Database, world: None, wanted: IncidentFilter
+) -> None:
+    listed = _listed(database, wanted)
+    rows = _csv(client.get(wanted.url("/incidents.csv")).text)
+    assert [int(r["id"]) for r in rows] == listed
+    document = client.get(wanted.url("/incidents.json")).json()
+    assert [i["id"] for i in document["incidents"]] == listed
+    features = client.get(wanted.url("/incidents.geojson")).json()["features"]
+    located = [i["id"] for i in document["incidents"] if i["latitude"] is not None]
+    assert [feature["properties"]["id"] for feature in features] == located
+    atom = ET.fromstring(client.get(wanted.url("/incidents.atom")).text)
+    entries = atom.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == len(listed)
+
+
+def test_csv_columns_are_the_documented_ones(client: TestClient, world: None) -> None:
+    incidents = client.get("/incidents.csv")
+    assert incidents.headers["content-type"].startswith("text/csv")
+    assert "attachment" in incidents.headers["content-disposition"]
+    assert next(csv.reader(io.StringIO(incidents.text))) == INCIDENT_COLUMNS
+    claims = client.get("/incidents.csv?rows=claims")
+    rows = _csv(claims.text)
+    assert list(rows[0]) == CLAIM_COLUMNS
+    assert len(rows) == 5  # one row per claim of the four published incidents (2 + 1 + 1 + 1)
+    army = next(r for r in rows if r["claimant"] == "pakistan-army" and r["killed_high"] == "20")
+    assert json.loads(army["figures"])[0]["low"] == 15
+
+
+def test_formulas_are_neutralised(client: TestClient, database: Database, reference: None) -> None:
+    with database.write() as s:
+        incident = f.make_incident(s, title='=HYPERLINK("http://evil.example","click")')
+        f.make_claim(
+            s, incident=incident, statement="+cmd|' /C calc'!A0", spokesperson_role="@SUM(1)"
+        )
+    row = _csv(client.get("/incidents.csv").text)[0]
+    assert row["title"].startswith("'=")
+    claim = _csv(client.get("/incidents.csv?rows=claims").text)[0]
+    assert claim["statement"].startswith("'+") and claim["spokesperson_role"].startswith("'@")
+    assert neutralise(-5) == -5 and neutralise("-5") == "'-5"
+
+
+def test_drafts_are_exported_to_editors_only(client: TestClient, world: None) -> None:
+    titles = [r["title"] for r in _csv(client.get("/incidents.csv?state=draft").text)]
+    assert "Clashes at the crossing (draft)" not in titles
+
+
+def test_bad_filters_and_unknown_formats(client: TestClient) -> None:
+    assert client.get("/incidents.csv?from=nope").status_code == 422
+    assert client.get("/incidents.csv?rows=everything").status_code == 422
+    assert client.get("/incidents.xlsx").status_code == 404
+
+
+def test_exports_read_in_batches(
+    client: TestClient, database: Database, reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import exports
+
+    monkeypatch.setattr(exports, "BATCH", 7)
+    with database.write() as s:
+        for n in range(30):
+            f.make_incident(s, date_start=date(2024, 1, 1 + n % 28))
+    rows = _csv(client.get("/incidents.csv").text)
+    assert len(rows) == 30 and len({r["id"] for r in rows}) == 30
+    dates = [(r["date_start"], int(r["id"])) for r in rows]
+    assert dates == sorted(dates, reverse=True)
