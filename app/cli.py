@@ -259,6 +259,68 @@ def cmd_user_set_password(args: argparse.Namespace, settings: Settings) -> None:
         print(f"Password (shown once): {password}")
 
 
+class _DryRun(Exception):
+    """Raised at the end of a dry run so its transaction rolls back."""
+
+
+def _progress_bar(total: int) -> Callable[[int], None] | None:
+    if not sys.stderr.isatty() or total == 0:
+        return None
+
+    def show(done: int) -> None:
+        if done % 200 and done != total:
+            return
+        filled = int(30 * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} rows")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
+    from pathlib import Path
+
+    from app.importers.acled import read_acled
+    from app.importers.common import FileRejected
+    from app.importers.ucdp import read_ucdp
+    from app.services.imports import import_events
+
+    path = Path(args.file)
+    reader = {"acled": read_acled, "ucdp": read_ucdp}[args.dataset]
+    countries = (
+        {c.strip().upper() for c in args.country.split(",") if c.strip()} if args.country else None
+    )
+    try:
+        with path.open("rb") as handle:
+            total = max(0, sum(1 for _ in handle) - 1)
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            report = import_events(
+                session,
+                reader(path),
+                countries=countries,
+                origin=f"import {args.dataset}",
+                progress=_progress_bar(total),
+            )
+            if args.dry_run:
+                raise _DryRun
+    except FileRejected as error:
+        raise CommandError(f"{error}; nothing was imported") from None
+    except _DryRun:
+        pass
+    finally:
+        database.dispose()
+    prefix = "Dry run, nothing saved: " if args.dry_run else ""
+    print(f"{prefix}{report.summary()}.")
+    for line, message in report.errors:
+        print(f"  line {line}: {message}")
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -310,6 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the October 2025 demo incidents (idempotent)")
     demo.set_defaults(handler=cmd_demo)
+
+    importer = commands.add_parser("import", help="import an ACLED or UCDP GED export (CSV)")
+    importer.add_argument(
+        "dataset", choices=["acled", "ucdp"], help="which dataset the file is from"
+    )
+    importer.add_argument("file", help="the CSV file")
+    importer.add_argument("--country", help="keep only these countries, e.g. PAK,AFG")
+    importer.add_argument(
+        "--dry-run", action="store_true", help="read and check everything, save nothing"
+    )
+    importer.set_defaults(handler=cmd_import)
 
     user = commands.add_parser("user", help="manage editor and admin accounts")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)

@@ -183,5 +183,7 @@ class ExternalId(Base):
     )
     dataset: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))
+    # A digest of the imported row, so importing the same file again skips what did not change.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     incident: Mapped[Incident] = relationship(back_populates="external_ids")

@@ -192,18 +192,18 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
         setattr(incident, f"assessed_{name}", value)
     incident.assessment_note = data.assessment_note
     incident.notes = data.notes
-    _set_actor_links(incident, wanted)
+    set_actor_links(incident, wanted)
 
 
-def _set_actor_links(incident: Incident, wanted: list[tuple[Actor, str]]) -> None:
+def set_actor_links(incident: Incident, wanted: list[tuple[Actor, str]]) -> None:
     """Keep the links that stay (a delete and re-insert of the same pair would collide)."""
-    existing = {(link.actor_id, link.role): link for link in incident.actor_links}
+    # Keyed by the actor object, so actors not yet written (no id) are told apart too.
+    existing = {(link.actor, link.role): link for link in incident.actor_links}
     links: list[IncidentActor] = []
     for actor, role in wanted:
-        key = (actor.id, role)
-        if any((link.actor_id, link.role) == key for link in links):
+        if any(link.actor is actor and link.role == role for link in links):
             continue
-        link = existing.get(key) or IncidentActor(actor=actor, role=role)
+        link = existing.get((actor, role)) or IncidentActor(actor=actor, role=role)
         link.position = len(links)
         links.append(link)
     incident.actor_links = links
@@ -508,7 +508,7 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
         actor = find_actor(session, link["actor"])
         if actor is not None:
             wanted.append((actor, link["role"]))
-    _set_actor_links(incident, wanted)
+    set_actor_links(incident, wanted)
 
     for claim in list(incident.claims):
         claim.responds_to_id = None

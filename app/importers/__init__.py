@@ -1,0 +1,1 @@
+"""Readers for outside datasets: each turns a file into ImportEvents for services/imports.py."""

@@ -1,0 +1,100 @@
+"""ACLED exports: current lower-case columns and the older upper-case ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.importers.common import (
+    FileRejected,
+    ImportActor,
+    ImportEvent,
+    ImportFigure,
+    RowRejected,
+    country_code,
+    parse_coordinate,
+    parse_date,
+    parse_int,
+    read_rows,
+)
+from app.models.vocab import EVENT_TYPES
+from app.slugs import slugify
+
+REQUIRED = {"event_id_cnty", "event_date", "event_type", "country", "actor1", "fatalities"}
+# Older exports name some columns differently.
+RENAMED = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
+PRECISION = {"1": "day", "2": "week", "3": "month"}
+
+
+def _type(event_type: str, sub_type: str) -> tuple[str, str | None]:
+    slug = slugify(event_type)
+    if slug not in EVENT_TYPES:
+        raise RowRejected(f"“{event_type[:40]}” is not an ACLED event type")
+    sub = slugify(sub_type) if sub_type else None
+    return slug, sub if sub in EVENT_TYPES[slug][1] else None
+
+
+def _event(row: dict[str, str]) -> ImportEvent:
+    external_id = row.get("event_id_cnty", "")
+    if not external_id:
+        raise RowRejected("event_id_cnty is missing")
+    day = parse_date(row["event_date"])
+    event_type, sub_type = _type(row["event_type"], row.get("sub_event_type", ""))
+    fatalities = parse_int(row.get("fatalities", ""), "fatalities")
+    assert fatalities is not None
+    actors = [
+        ImportActor(row[column], role, row.get(inter, ""))
+        for column, role, inter in (
+            ("actor1", "side_a", "inter1"),
+            ("assoc_actor_1", "associated", "inter1"),
+            ("actor2", "side_b", "inter2"),
+            ("assoc_actor_2", "associated", "inter2"),
+        )
+        if row.get(column)
+    ]
+    for part in (row.get("assoc_actor_1", ""), row.get("assoc_actor_2", "")):
+        if ";" in part:  # several associated actors in one cell
+            actors = [a for a in actors if a.name != part] + [
+                ImportActor(p.strip(), "associated") for p in part.split(";") if p.strip()
+            ]
+    location = row.get("location", "")
+    sub_label = row.get("sub_event_type") or row["event_type"]
+    geo = row.get("geo_precision", "") or "1"
+    return ImportEvent(
+        dataset="acled",
+        external_id=external_id,
+        title=f"{sub_label} in {location or row.get('admin1') or row['country']}"[:300],
+        summary=row.get("notes", ""),
+        date_start=day,
+        date_end=day,
+        date_precision=PRECISION.get(row.get("time_precision", "1"), "day"),
+        country=country_code(row["country"], row.get("iso3", "")),
+        location=location,
+        admin1=row.get("admin1", ""),
+        admin2=row.get("admin2", ""),
+        latitude=parse_coordinate(row.get("latitude", ""), "latitude", 90),
+        longitude=parse_coordinate(row.get("longitude", ""), "longitude", 180),
+        geo_precision=int(geo) if geo in ("1", "2", "3") else 3,
+        event_type=event_type,
+        sub_event_type=sub_type,
+        actors=actors,
+        source_label=row.get("source", "") or "ACLED",
+        statement=row.get("notes", ""),
+        figures=[ImportFigure("unknown", None, "killed", fatalities, fatalities)],
+    )
+
+
+def read_acled(path: Path) -> Iterator[tuple[int, ImportEvent | RowRejected]]:
+    header, rows = read_rows(path)
+    columns = {RENAMED.get(h, h) for h in header}
+    missing = REQUIRED - columns
+    if missing:
+        raise FileRejected(
+            f"{path.name} is not an ACLED export: no {', '.join(sorted(missing))} column"
+        )
+    for line, raw in rows:
+        row = {RENAMED.get(k, k): v for k, v in raw.items()}
+        try:
+            yield line, _event(row)
+        except RowRejected as problem:
+            yield line, problem
