@@ -321,6 +321,34 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  line {line}: {message}")
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
+    from pathlib import Path
+
+    from app.services.backup import BackupError, backup
+
+    _open_database(settings).dispose()
+    try:
+        backup(settings.database_url, Path(args.file))
+    except BackupError as error:
+        raise CommandError(str(error)) from None
+    print(f"Backed up {_safe_url(settings.database_url)} to {args.file}.")
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> None:
+    from pathlib import Path
+
+    from app.services.backup import BackupError, restore
+
+    if not args.yes:
+        raise CommandError("restoring replaces everything in the database; add --yes to go ahead")
+    try:
+        restore(settings.database_url, Path(args.file))
+    except BackupError as error:
+        raise CommandError(str(error)) from None
+    migrate_database(settings).dispose()  # a backup from an older version is brought up to date
+    print(f"Restored {args.file} into {_safe_url(settings.database_url)}.")
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -383,6 +411,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="read and check everything, save nothing"
     )
     importer.set_defaults(handler=cmd_import)
+
+    backup = commands.add_parser("backup", help="copy the whole database to a file")
+    backup.add_argument("file", help="where to write the backup")
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser("restore", help="replace the database with a backup")
+    restore.add_argument("file", help="a file written by `incidents backup`")
+    restore.add_argument(
+        "--yes", action="store_true", help="confirm: everything now there is replaced"
+    )
+    restore.set_defaults(handler=cmd_restore)
 
     user = commands.add_parser("user", help="manage editor and admin accounts")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
