@@ -7,8 +7,9 @@ transaction; nothing else writes these values.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Actor, Claim, Incident, IncidentActor, IncidentSearch, Place
@@ -48,19 +49,35 @@ def refresh_derived(session: Session, incident_ids: Iterable[int]) -> None:
             selectinload(Incident.claims).selectinload(Claim.figures),
         )
     ).all()
-    documents = {
-        d.incident_id: d
-        for d in session.scalars(select(IncidentSearch).where(IncidentSearch.incident_id.in_(ids)))
-    }
+    now = utcnow()  # a claim's change is the incident's change
+    values = []
+    documents = []
     for incident in incidents:
-        incident.updated_at = utcnow()  # a claim's change is the incident's change
-        killed = [claimed_killed(c) for c in incident.claims]
-        given = [k for k in killed if k is not None]
-        incident.max_claimed_killed = max(given, default=None)
-        incident.min_claimed_killed = min(given, default=None)
-        document = documents.get(incident.id)
-        if document is None:
-            session.add(IncidentSearch(incident_id=incident.id, body=search_text(incident)))
-        else:
-            document.body = search_text(incident)
-    session.flush()
+        given = [k for k in (claimed_killed(c) for c in incident.claims) if k is not None]
+        values.append(
+            {
+                "b_id": incident.id,
+                "max_killed": max(given, default=None),
+                "min_killed": min(given, default=None),
+                "now": now,
+            }
+        )
+        documents.append({"incident_id": incident.id, "body": search_text(incident)})
+    # Written with one statement per table, outside the ORM's per-object bookkeeping (and its
+    # version check: derived values are not an edit).
+    table = cast(Table, Incident.__table__)
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            max_claimed_killed=bindparam("max_killed"),
+            min_claimed_killed=bindparam("min_killed"),
+            updated_at=bindparam("now"),
+        ),
+        values,
+    )
+    session.execute(delete(IncidentSearch).where(IncidentSearch.incident_id.in_(ids)))
+    if documents:
+        session.execute(insert(cast(Table, IncidentSearch.__table__)), documents)
+    for incident in incidents:
+        session.expire(incident, ["max_claimed_killed", "min_claimed_killed", "updated_at"])
