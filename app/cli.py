@@ -259,10 +259,6 @@ def cmd_user_set_password(args: argparse.Namespace, settings: Settings) -> None:
         print(f"Password (shown once): {password}")
 
 
-class _DryRun(Exception):
-    """Raised at the end of a dry run so its transaction rolls back."""
-
-
 def _progress_bar(total: int) -> Callable[[int], None] | None:
     if not sys.stderr.isatty() or total == 0:
         return None
@@ -282,13 +278,12 @@ def _progress_bar(total: int) -> Callable[[int], None] | None:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
     from pathlib import Path
 
-    from app.importers.acled import read_acled
+    from app.importers import READERS
     from app.importers.common import FileRejected
-    from app.importers.ucdp import read_ucdp
-    from app.services.imports import import_events
+    from app.services.imports import DryRunFinished, import_events
 
     path = Path(args.file)
-    reader = {"acled": read_acled, "ucdp": read_ucdp}[args.dataset]
+    reader = READERS[args.dataset]
     countries = (
         {c.strip().upper() for c in args.country.split(",") if c.strip()} if args.country else None
     )
@@ -308,10 +303,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
                 progress=_progress_bar(total),
             )
             if args.dry_run:
-                raise _DryRun
+                raise DryRunFinished
     except FileRejected as error:
         raise CommandError(f"{error}; nothing was imported") from None
-    except _DryRun:
+    except DryRunFinished:
         pass
     finally:
         database.dispose()

@@ -1,1 +1,13 @@
 """Readers for outside datasets: each turns a file into ImportEvents for services/imports.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from app.importers.acled import read_acled
+from app.importers.common import ImportEvent, RowRejected
+from app.importers.ucdp import read_ucdp
+
+Reader = Callable[[Path], Iterator[tuple[int, ImportEvent | RowRejected]]]
+READERS: dict[str, Reader] = {"acled": read_acled, "ucdp": read_ucdp}

@@ -54,6 +54,10 @@ ACTOR_KIND_BY_INTER = {
 }
 
 
+class DryRunFinished(Exception):
+    """Raised after a dry run's import so that its transaction rolls back."""
+
+
 @dataclass
 class ImportReport:
     created: int = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -9,9 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.importers import READERS
+from app.importers.common import FileRejected
 from app.models import User
 from app.models.vocab import UserRole
 from app.services import users
+from app.services.imports import DryRunFinished, import_events
 from app.services.users import UserError
 from app.web.auth import Admin
 from app.web.deps import DatabaseDep, TemplatesDep
@@ -194,3 +199,60 @@ def user_password(
     except UserError as error:
         return _refused(request, templates, database, admin, "password", user_id, error)
     return _done("password")
+
+
+# ---- dataset import ----------------------------------------------------------------------------
+
+IMPORT_PAGE = "/admin/import"
+
+
+@router.get(IMPORT_PAGE, response_class=HTMLResponse)
+def import_page(request: Request, templates: TemplatesDep, _admin: Admin) -> Response:
+    context = {"report": None, "problem": None, "form": {"dataset": "acled", "country": "PAK,AFG"}}
+    return templates.TemplateResponse(request, "admin/import.html", context)
+
+
+@router.post(IMPORT_PAGE, response_class=HTMLResponse)
+async def import_upload(
+    request: Request, database: DatabaseDep, templates: TemplatesDep, admin: Admin
+) -> Response:
+    """The same import as `incidents import`, from an uploaded file, with the same report."""
+    submitted = await request.form()
+    dataset = str(submitted.get("dataset", ""))
+    country = str(submitted.get("country", ""))[:100]
+    dry_run = submitted.get("dry_run") == "1"
+    upload = submitted.get("file")
+    form = {"dataset": dataset, "country": country, "dry_run": dry_run}
+    problem = None
+    report = None
+    if dataset not in READERS:
+        problem = "Choose the dataset the file comes from."
+    elif upload is None or isinstance(upload, str) or not upload.filename:
+        problem = "Choose a file to import."
+    else:
+        countries = {c.strip().upper() for c in country.split(",") if c.strip()} or None
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload.csv"
+            path.write_bytes(await upload.read())
+            try:
+                with database.write() as session:
+                    report = import_events(
+                        session,
+                        READERS[dataset](path),
+                        countries=countries,
+                        origin=f"import {dataset} by {admin.email}",
+                    )
+                    if dry_run:
+                        raise DryRunFinished
+            except FileRejected as rejected:
+                problem = f"{rejected}; nothing was imported."
+            except DryRunFinished:
+                pass
+    context = {
+        "report": report,
+        "problem": problem,
+        "form": form,
+        "filename": getattr(upload, "filename", ""),
+    }
+    status = 422 if problem else 200
+    return templates.TemplateResponse(request, "admin/import.html", context, status_code=status)

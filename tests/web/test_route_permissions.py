@@ -62,6 +62,8 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/role"): ADMIN,
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
+    ("GET", "/admin/import"): ADMIN,
+    ("POST", "/admin/import"): ADMIN,
 }
 # Writes anyone may make: signing in and out.
 PUBLIC_WRITES = {("POST", "/login"), ("POST", "/logout")}
