@@ -344,6 +344,49 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> None:
     print(f"Restored {args.file} into {_safe_url(settings.database_url)}.")
 
 
+def cmd_token_create(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.tokens import create_token
+    from app.services.users import find_user_by_email
+
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            user = find_user_by_email(session, args.email)
+            if user is None:
+                raise CommandError(f"there is no user {args.email}")
+            token, secret = create_token(session, user=user, name=args.name)
+            token_id = token.id
+    finally:
+        database.dispose()
+    print(f"Token {token_id} for {args.email} (shown once, keep it safe): {secret}")
+
+
+def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.tokens import revoke_token
+
+    database = _open_database(settings)
+    try:
+        with database.write() as session:
+            if not revoke_token(session, args.id):
+                raise CommandError(f"there is no active token {args.id}")
+    finally:
+        database.dispose()
+    print(f"Token {args.id} revoked.")
+
+
+def cmd_token_list(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.tokens import list_tokens
+
+    database = _open_database(settings)
+    try:
+        with database.read() as session:
+            for token in list_tokens(session):
+                state = "revoked" if token.revoked_at else "active"
+                print(f"{token.id}\t{token.user.email}\t{state}\t{token.name}")
+    finally:
+        database.dispose()
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -416,6 +459,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="confirm: everything now there is replaced"
     )
     restore.set_defaults(handler=cmd_restore)
+
+    token = commands.add_parser("token", help="API tokens, each acting as one user")
+    token_commands = token.add_subparsers(
+        dest="token_command", metavar="ACTION", parser_class=_Parser
+    )
+    token_commands.required = True
+    token_create = token_commands.add_parser("create", help="make a token (shown once)")
+    token_create.add_argument("--email", required=True, help="the user the token acts as")
+    token_create.add_argument("--name", default="", help="what the token is for")
+    token_create.set_defaults(handler=cmd_token_create)
+    token_revoke = token_commands.add_parser("revoke", help="revoke a token at once")
+    token_revoke.add_argument("--id", type=_positive, required=True, help="the token's number")
+    token_revoke.set_defaults(handler=cmd_token_revoke)
+    token_list = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    token_list.set_defaults(handler=cmd_token_list)
 
     user = commands.add_parser("user", help="manage editor and admin accounts")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)

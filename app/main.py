@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
+from app.api import v1 as api_v1
+from app.api.v1 import ProblemError, problem
 from app.config import Settings, load_settings
 from app.db import Database
 from app.services.auth import ensure_secret_key
@@ -43,9 +45,8 @@ class SecretKey:
 
 
 def _wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "") or not request.url.path.startswith(
-        "/api/"
-    )
+    """The API answers errors as problem details (RFC 9457); pages as pages."""
+    return not request.url.path.startswith("/api/")
 
 
 def _page_context(request: Request) -> dict[str, object]:
@@ -67,14 +68,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         database.dispose()
 
-    # No interactive API docs until there is an API; they would load scripts from a CDN.
+    # OpenAPI is served as JSON; FastAPI's own docs pages would load scripts from a CDN.
     app = FastAPI(
         title=settings.site_name,
         version=__version__,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/api/v1/openapi.json",
     )
     templates = Jinja2Templates(directory=ROOT / "templates", context_processors=[_page_context])
     filters.install(templates.env)
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(VaryOnHtmx)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings.tile_url))
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.include_router(api_v1.router)
     # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.
     app.include_router(editing.router)
     app.include_router(sources.router)
@@ -111,9 +113,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     def error_page(request: Request, status: int, title: str, message: str) -> Response:
         if not _wants_html(request):
-            return JSONResponse({"title": title, "status": status, "detail": message}, status)
+            body = {"type": "about:blank", "title": title, "status": status, "detail": message}
+            return JSONResponse(body, status, media_type="application/problem+json")
         context = {"status": status, "title": title, "message": message}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    @app.exception_handler(ProblemError)
+    async def api_problem(_request: Request, error: ProblemError) -> Response:
+        return problem(error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

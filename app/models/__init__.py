@@ -7,11 +7,12 @@ from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
 from app.models.geography import Place, PlaceAlias, Sector
 from app.models.incident import ExternalId, Incident, IncidentActor
 from app.models.search import IncidentSearch
-from app.models.user import LoginAttempt, SiteSetting, User, UserSession
+from app.models.user import ApiToken, LoginAttempt, SiteSetting, User, UserSession
 
 __all__ = [
     "Actor",
     "ActorName",
+    "ApiToken",
     "Base",
     "CasualtyFigure",
     "Change",

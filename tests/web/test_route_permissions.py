@@ -19,6 +19,8 @@ from tests import factories as f
 from tests.web.signin import make_user, page_token, sign_in
 
 PUBLIC, EDITOR, ADMIN = "public", "editor", "admin"
+# API writes take a token, never a browser session: 401 for every cookie-signed-in role.
+TOKEN = "token"
 
 ACCESS = {
     ("GET", "/"): PUBLIC,
@@ -63,6 +65,19 @@ ACCESS = {
     ("POST", "/admin/users/{user_id}/active"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/admin/import"): ADMIN,
+    ("GET", "/api/v1/incidents"): PUBLIC,
+    ("GET", "/api/v1/incidents/{incident_id}"): PUBLIC,
+    ("GET", "/api/v1/actors"): PUBLIC,
+    ("GET", "/api/v1/actors/{slug}"): PUBLIC,
+    ("GET", "/api/v1/sectors"): PUBLIC,
+    ("GET", "/api/v1/places"): PUBLIC,
+    ("GET", "/api/v1/sources"): PUBLIC,
+    ("POST", "/api/v1/incidents"): TOKEN,
+    ("PUT", "/api/v1/incidents/{incident_id}"): TOKEN,
+    ("POST", "/api/v1/incidents/{incident_id}/claims"): TOKEN,
+    ("PUT", "/api/v1/incidents/{incident_id}/claims/{claim_id}"): TOKEN,
+    ("DELETE", "/api/v1/incidents/{incident_id}/claims/{claim_id}"): TOKEN,
+    ("POST", "/api/v1/sources"): TOKEN,
     ("POST", "/admin/import"): ADMIN,
 }
 # Writes anyone may make: signing in and out.
@@ -141,6 +156,13 @@ def test_route_access_by_role(
                 url = path.format(**{**ids, "slug": "a-slug"})
             if method == "GET":
                 response = client.get(url, follow_redirects=False)
+            elif ACCESS[(method, path)] == TOKEN:
+                response = client.request(method, url, json={}, follow_redirects=False)
+                if response.status_code != 401:
+                    failures.append(
+                        (method, path, response.status_code, "took a cookie for a token")
+                    )
+                continue
             else:
                 token = page_token(client, "/login")
                 response = client.post(
