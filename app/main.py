@@ -96,13 +96,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(api_v1.router)
     # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.
-    app.include_router(editing.router)
-    app.include_router(sources.router)
-    app.include_router(visuals.router)
-    app.include_router(exports.router)
-    app.include_router(pages.router)
-    app.include_router(auth.router)
-    app.include_router(admin.router)
+    app.include_router(editing.router, include_in_schema=False)
+    app.include_router(sources.router, include_in_schema=False)
+    app.include_router(visuals.router, include_in_schema=False)
+    app.include_router(exports.router, include_in_schema=False)
+    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(auth.router, include_in_schema=False)
+    app.include_router(admin.router, include_in_schema=False)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _error: SignInRequired) -> Response:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -75,6 +75,9 @@ def api_editor(user: Annotated[User | None, Depends(api_user)]) -> User:
 
 ApiUser = Annotated[User | None, Depends(api_user)]
 ApiEditor = Annotated[User, Depends(api_editor)]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
+MAX_COUNT = 10_000_000
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 
@@ -136,7 +139,7 @@ def _incident_document(request: Request, incident: Incident) -> dict[str, Any]:
 
 @router.get("/incidents/{incident_id}")
 def read_incident(
-    request: Request, session: SessionDep, user: ApiUser, incident_id: int
+    request: Request, session: SessionDep, user: ApiUser, incident_id: Id
 ) -> dict[str, Any]:
     incident = get_incident(session, incident_id, include_unpublished=user is not None)
     if incident is None:
@@ -265,15 +268,17 @@ class IncidentIn(BaseModel):
     sub_event_type: str | None = None
     actors: list[ActorRole] = Field(default_factory=list, max_length=40)
     notes: str = ""
-    version: int | None = Field(None, description="the version this change starts from (updates)")
+    version: int | None = Field(
+        None, ge=1, le=MAX_ID, description="the version this change starts from (updates)"
+    )
 
 
 class Figure(BaseModel):
     party: str
     actor: str | None = None
     outcome: str
-    low: int = Field(ge=0)
-    high: int | None = Field(None, ge=0)
+    low: int = Field(ge=0, le=MAX_COUNT)
+    high: int | None = Field(None, ge=0, le=MAX_COUNT)
 
 
 class SourceIn(BaseModel):
@@ -296,11 +301,13 @@ class ClaimIn(BaseModel):
     translation: str = ""
     status: str = "unverified"
     credibility: int | None = Field(None, ge=1, le=6)
-    responds_to: int | None = None
+    responds_to: int | None = Field(None, ge=1, le=MAX_ID)
     note: str = ""
     figures: list[Figure] = Field(default_factory=list, max_length=40)
     sources: list[SourceIn] = Field(default_factory=list, max_length=40)
-    version: int = Field(description="the incident's version this change starts from")
+    version: int = Field(
+        ge=1, le=MAX_ID, description="the incident's version this change starts from"
+    )
 
 
 def _text(value: Any) -> str:
@@ -348,7 +355,7 @@ def _write(database: Any, action: Any) -> Any:
         raise ProblemError(409, "Refused", str(refused)) from None
 
 
-def _document(database: Any, request: Request, incident_id: int) -> dict[str, Any]:
+def _document(database: Any, request: Request, incident_id: Id) -> dict[str, Any]:
     with database.read() as session:
         incident = get_incident(session, incident_id, include_unpublished=True)
         assert incident is not None
@@ -370,7 +377,7 @@ def create_incident(
 
 @router.put("/incidents/{incident_id}")
 def update_incident(
-    request: Request, database: DatabaseDep, user: ApiEditor, incident_id: int, body: IncidentIn
+    request: Request, database: DatabaseDep, user: ApiEditor, incident_id: Id, body: IncidentIn
 ) -> dict[str, Any]:
     form = _incident_form(body)
     data = parse_incident_form(form)
@@ -387,7 +394,7 @@ def update_incident(
 
 @router.post("/incidents/{incident_id}/claims", status_code=201)
 def create_claim(
-    request: Request, database: DatabaseDep, user: ApiEditor, incident_id: int, body: ClaimIn
+    request: Request, database: DatabaseDep, user: ApiEditor, incident_id: Id, body: ClaimIn
 ) -> dict[str, Any]:
     form = _claim_form(body)
     data = parse_claim_form(form)
@@ -407,8 +414,8 @@ def update_claim(
     request: Request,
     database: DatabaseDep,
     user: ApiEditor,
-    incident_id: int,
-    claim_id: int,
+    incident_id: Id,
+    claim_id: Id,
     body: ClaimIn,
 ) -> dict[str, Any]:
     form = _claim_form(body)
@@ -428,9 +435,9 @@ def update_claim(
 def delete_claim(
     database: DatabaseDep,
     user: ApiEditor,
-    incident_id: int,
-    claim_id: int,
-    version: Annotated[int, Query()],
+    incident_id: Id,
+    claim_id: Id,
+    version: Annotated[int, Query(ge=1, le=MAX_ID)],
 ) -> Response:
     _write(
         database,

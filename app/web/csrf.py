@@ -148,7 +148,10 @@ async def _submitted_token(scope: Scope, body: bytes) -> str | None:
         values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
         return values[0] if values else None
     if content_type.startswith("multipart/form-data"):
-        form = await Request(scope, _replay(body)).form()
+        try:
+            form = await Request(scope, _replay(body)).form()
+        except Exception:  # a malformed upload carries no valid token: refused like one without
+            return None
         value = form.get(CSRF_FIELD)
         await form.close()
         return value if isinstance(value, str) else None

@@ -220,3 +220,10 @@ def test_only_pages_with_a_form_set_the_anonymous_cookie_and_are_private(
     page = client.get("/login")
     assert "csrf_id=" in page.headers["set-cookie"]
     assert page.headers["cache-control"] == "private, no-store"
+
+
+def test_a_malformed_upload_is_refused_not_a_server_error(client: TestClient) -> None:
+    response = client.post(
+        "/incidents", content=b"--x\r\n", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert response.status_code == 403
