@@ -142,6 +142,12 @@ def place_page(
     return templates.TemplateResponse(request, "records/place.html", context)
 
 
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request, templates: TemplatesDep) -> Response:
+    """The API reference, from the OpenAPI document, with the vendored Swagger UI."""
+    return templates.TemplateResponse(request, "api_docs.html", {})
+
+
 @router.get("/healthz")
 def healthz(database: DatabaseDep) -> JSONResponse:
     try:

@@ -32,6 +32,7 @@ ACCESS = {
     ("GET", "/sectors/{slug}"): PUBLIC,
     ("GET", "/places/{slug}"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
     ("GET", "/incidents/map.geojson"): PUBLIC,
     ("GET", "/incidents/timeline.json"): PUBLIC,
     ("GET", "/places.geojson"): PUBLIC,
