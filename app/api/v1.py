@@ -392,30 +392,12 @@ def update_incident(
     return _document(database, request, incident_id)
 
 
-@router.post("/incidents/{incident_id}/claims", status_code=201)
-def create_claim(
-    request: Request, database: DatabaseDep, user: ApiEditor, incident_id: Id, body: ClaimIn
-) -> dict[str, Any]:
-    form = _claim_form(body)
-    data = parse_claim_form(form)
-    if not form.ok:
-        raise _refused(form)
-    _write(
-        database,
-        lambda s: editing.save_claim(
-            s, incident_id, None, data, expected_version=body.version, user=user
-        ),
-    )
-    return _document(database, request, incident_id)
-
-
-@router.put("/incidents/{incident_id}/claims/{claim_id}")
-def update_claim(
+def _save_claim(
     request: Request,
-    database: DatabaseDep,
-    user: ApiEditor,
-    incident_id: Id,
-    claim_id: Id,
+    database: Any,
+    user: User,
+    incident_id: int,
+    claim_id: int | None,
     body: ClaimIn,
 ) -> dict[str, Any]:
     form = _claim_form(body)
@@ -429,6 +411,25 @@ def update_claim(
         ),
     )
     return _document(database, request, incident_id)
+
+
+@router.post("/incidents/{incident_id}/claims", status_code=201)
+def create_claim(
+    request: Request, database: DatabaseDep, user: ApiEditor, incident_id: Id, body: ClaimIn
+) -> dict[str, Any]:
+    return _save_claim(request, database, user, incident_id, None, body)
+
+
+@router.put("/incidents/{incident_id}/claims/{claim_id}")
+def update_claim(
+    request: Request,
+    database: DatabaseDep,
+    user: ApiEditor,
+    incident_id: Id,
+    claim_id: Id,
+    body: ClaimIn,
+) -> dict[str, Any]:
+    return _save_claim(request, database, user, incident_id, claim_id, body)
 
 
 @router.delete("/incidents/{incident_id}/claims/{claim_id}", status_code=204)

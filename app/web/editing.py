@@ -7,6 +7,7 @@ the conflict page (409), which keeps the editor's values and shows what changed 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -97,6 +98,34 @@ def _refused(
 ) -> Response:
     context = {"status": status, "title": title, "message": message, "back": back}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+STALE = "Someone changed this incident after you opened it. Reload it and try again."
+
+
+def _act(
+    request: Request,
+    templates: TemplatesDep,
+    database: DatabaseDep,
+    write: Callable[[Session], str],
+    *,
+    title: str,
+    back: str,
+    missing: str,
+    refused_status: int = 409,
+) -> Response:
+    """One write from a button (publish, archive, purge, delete a claim, restore): done, or a
+    page that says why not. `write` returns where to go next."""
+    try:
+        with database.write() as session:
+            url = write(session)
+        return _done(request, url)
+    except editing.NotFound:
+        raise HTTPException(status_code=404, detail=missing) from None
+    except editing.PublishRefused as refused:
+        return _refused(request, templates, refused_status, title, str(refused), back)
+    except editing.EditConflict:
+        return _refused(request, templates, 409, title, STALE, back)
 
 
 def _load(session: Session, incident_id: int) -> Incident:
@@ -237,32 +266,25 @@ def _review(state: ReviewState) -> Any:
         incident_id: str,
     ) -> Response:
         number = _id(incident_id)
-        form = await _form(request)
-        try:
-            with database.write() as session:
-                incident = editing.set_review_state(
-                    session, number, state, expected_version=expected_version(form), user=user
-                )
-                url = _incident_url(incident)
-            return _done(request, url)
-        except editing.NotFound:
-            raise HTTPException(
-                status_code=404, detail="There is no incident at this address."
-            ) from None
-        except editing.PublishRefused as refused:
-            message, status = str(refused), 422
-        except editing.EditConflict:
-            message, status = (
-                "Someone changed this incident after you opened it. Reload it and try again.",
-                409,
+        version = expected_version(await _form(request))
+
+        def write(session: Session) -> str:
+            incident = editing.set_review_state(
+                session, number, state, expected_version=version, user=user
             )
-        context = {
-            "status": status,
-            "title": "Not changed",
-            "message": message,
-            "back": f"/incidents/{number}",
-        }
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+            return _incident_url(incident)
+
+        # A refused publication is the editor's to fix (422); a stale button is a conflict.
+        return _act(
+            request,
+            templates,
+            database,
+            write,
+            title="Not changed",
+            back=f"/incidents/{number}",
+            missing="There is no incident at this address.",
+            refused_status=422,
+        )
 
     return change_state
 
@@ -281,16 +303,20 @@ def purge_incident(
     request: Request, database: DatabaseDep, templates: TemplatesDep, user: Admin, incident_id: str
 ) -> Response:
     number = _id(incident_id)
-    try:
-        with database.write() as session:
-            editing.purge_incident(session, number, user=user)
-    except editing.NotFound:
-        raise HTTPException(
-            status_code=404, detail="There is no incident at this address."
-        ) from None
-    except editing.PublishRefused as refused:
-        return _refused(request, templates, 409, "Not purged", str(refused), f"/incidents/{number}")
-    return _done(request, "/incidents?state=archived")
+
+    def write(session: Session) -> str:
+        editing.purge_incident(session, number, user=user)
+        return "/incidents?state=archived"
+
+    return _act(
+        request,
+        templates,
+        database,
+        write,
+        title="Not purged",
+        back=f"/incidents/{number}",
+        missing="There is no incident at this address.",
+    )
 
 
 # ---- claims ------------------------------------------------------------------------------------
@@ -439,26 +465,22 @@ async def delete_claim(
     incident_id: str,
     claim_id: str,
 ) -> Response:
-    number = _id(incident_id)
-    form = await _form(request)
-    try:
-        with database.write() as session:
-            incident = editing.delete_claim(
-                session, number, _id(claim_id), expected_version=expected_version(form), user=user
-            )
-            url = _incident_url(incident)
-        return _done(request, url)
-    except editing.NotFound:
-        raise HTTPException(
-            status_code=404, detail="There is no such claim in this incident."
-        ) from None
-    except editing.PublishRefused as refused:
-        return _refused(
-            request, templates, 409, "Not deleted", str(refused), f"/incidents/{number}"
-        )
-    except editing.EditConflict:
-        message = "Someone changed this incident after you opened it. Reload it and try again."
-        return _refused(request, templates, 409, "Not deleted", message, f"/incidents/{number}")
+    number, claim = _id(incident_id), _id(claim_id)
+    version = expected_version(await _form(request))
+
+    def write(session: Session) -> str:
+        incident = editing.delete_claim(session, number, claim, expected_version=version, user=user)
+        return _incident_url(incident)
+
+    return _act(
+        request,
+        templates,
+        database,
+        write,
+        title="Not deleted",
+        back=f"/incidents/{number}",
+        missing="There is no such claim in this incident.",
+    )
 
 
 # ---- history -----------------------------------------------------------------------------------
@@ -488,30 +510,21 @@ async def restore_version(
     incident_id: str,
     change_id: str,
 ) -> Response:
-    number = _id(incident_id)
-    form = await _form(request)
-    try:
-        with database.write() as session:
-            incident = editing.restore_incident(
-                session, number, _id(change_id), expected_version=expected_version(form), user=user
-            )
-            url = _incident_url(incident)
-        return _done(request, url)
-    except editing.NotFound:
-        raise HTTPException(
-            status_code=404, detail="There is no such version of this incident."
-        ) from None
-    except editing.PublishRefused as refused:
-        back = f"/incidents/{number}/history"
-        return _refused(request, templates, 409, "Not restored", str(refused), back)
-    except editing.EditConflict:
-        message = (
-            "Someone changed this incident after you opened its history. Reload it and try again."
+    number, change = _id(incident_id), _id(change_id)
+    version = expected_version(await _form(request))
+
+    def write(session: Session) -> str:
+        incident = editing.restore_incident(
+            session, number, change, expected_version=version, user=user
         )
-        context = {
-            "status": 409,
-            "title": "Not restored",
-            "message": message,
-            "back": f"/incidents/{number}/history",
-        }
-        return templates.TemplateResponse(request, "error.html", context, status_code=409)
+        return _incident_url(incident)
+
+    return _act(
+        request,
+        templates,
+        database,
+        write,
+        title="Not restored",
+        back=f"/incidents/{number}/history",
+        missing="There is no such version of this incident.",
+    )
