@@ -280,10 +280,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
 
     from app.importers import READERS
     from app.importers.common import FileRejected
-    from app.services.imports import DryRunFinished, import_events
+    from app.importers.native import read_native
+    from app.services.imports import DryRunFinished, import_events, import_native
 
     path = Path(args.file)
-    reader = READERS[args.dataset]
     countries = (
         {c.strip().upper() for c in args.country.split(",") if c.strip()} if args.country else None
     )
@@ -295,13 +295,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
     database = migrate_database(settings)
     try:
         with database.write() as session:
-            report = import_events(
-                session,
-                reader(path),
-                countries=countries,
-                origin=f"import {args.dataset}",
-                progress=_progress_bar(total),
-            )
+            if args.dataset == "native":
+                items = read_native(path, Path(args.claims) if args.claims else None)
+                report = import_native(session, items, progress=_progress_bar(len(items)))
+            else:
+                report = import_events(
+                    session,
+                    READERS[args.dataset](path),
+                    countries=countries,
+                    origin=f"import {args.dataset}",
+                    progress=_progress_bar(total),
+                )
             if args.dry_run:
                 raise DryRunFinished
     except FileRejected as error:
@@ -439,12 +443,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the October 2025 demo incidents (idempotent)")
     demo.set_defaults(handler=cmd_demo)
 
-    importer = commands.add_parser("import", help="import an ACLED or UCDP GED export (CSV)")
+    importer = commands.add_parser(
+        "import", help="import an ACLED or UCDP GED export, or this app's own CSV export"
+    )
     importer.add_argument(
-        "dataset", choices=["acled", "ucdp"], help="which dataset the file is from"
+        "dataset",
+        choices=["acled", "ucdp", "native"],
+        help="which dataset the file is from (native: this app's /incidents.csv)",
     )
     importer.add_argument("file", help="the CSV file")
     importer.add_argument("--country", help="keep only these countries, e.g. PAK,AFG")
+    importer.add_argument("--claims", help="native only: the matching ?rows=claims export")
     importer.add_argument(
         "--dry-run", action="store_true", help="read and check everything, save nothing"
     )

@@ -33,13 +33,13 @@ INCIDENT_COLUMNS = [
     "location", "latitude", "longitude", "geo_precision", "event_type", "sub_event_type", "actors",
     "claims", "contested", "min_claimed_killed", "max_claimed_killed", "assessed_killed_low",
     "assessed_killed_best", "assessed_killed_high", "assessed_wounded_low", "assessed_wounded_high",
-    "summary", "external_ids", "review_state", "version", "updated_at",
+    "summary", "external_ids", "review_state", "version", "updated_at", "notes", "assessment_note",
 ]  # fmt: skip
 CLAIM_COLUMNS = [
     "incident_id", "incident_url", "incident_title", "incident_date", "claim_id", "claimant",
     "spokesperson", "spokesperson_role", "claimed_on", "kind", "status", "credibility",
     "responds_to", "statement", "statement_language", "translation", "figures", "killed_low",
-    "killed_high", "sources",
+    "killed_high", "sources", "note",
 ]  # fmt: skip
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -135,6 +135,8 @@ def incident_row(base: str, incident: Incident) -> dict[str, Any]:
         "review_state": incident.review_state,
         "version": incident.version,
         "updated_at": incident.updated_at.isoformat() if incident.updated_at else None,
+        "notes": incident.notes,
+        "assessment_note": incident.assessment_note,
     }
 
 
@@ -172,8 +174,17 @@ def claim_row(base: str, incident: Incident, claim: Claim) -> dict[str, Any]:
         if killed
         else None,
         "sources": [
-            {"url": s.url, "outlet": s.outlet, "reliability": s.reliability} for s in claim.sources
+            {
+                "url": s.url,
+                "outlet": s.outlet,
+                "title": s.title,
+                "published_on": s.published_on.isoformat() if s.published_on else None,
+                "language": s.language,
+                "reliability": s.reliability,
+            }
+            for s in claim.sources
         ],
+        "note": claim.note,
     }
 
 

@@ -14,12 +14,14 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.importers.common import ImportEvent, RowRejected
+from app.importers.native import NativeIncident
 from app.models import (
     Actor,
     ActorName,
@@ -31,12 +33,14 @@ from app.models import (
     Incident,
     IncidentActor,
     Place,
+    Sector,
     Source,
 )
 from app.models.vocab import ChangeAction, ReviewState
 from app.services.changes import record_change
 from app.services.derived import refresh_derived
 from app.services.editing import set_actor_links
+from app.services.lookup import find_actor, find_place
 from app.slugs import slugify
 
 BATCH = 500
@@ -369,21 +373,33 @@ def _insert_new(
         ],
     )
     figures = [
-        {"claim_id": c, "party": f.party, "actor_id": a.id if a else None, "outcome": f.outcome,
-         "low": f.low, "high": f.high}
+        {
+            "claim_id": c,
+            "party": f.party,
+            "actor_id": a.id if a else None,
+            "outcome": f.outcome,
+            "low": f.low,
+            "high": f.high,
+        }
         for c, (e, _, _), with_actors in zip(claim_ids, new, figure_actors, strict=True)
         for f, a in zip(e.figures, with_actors, strict=True)
-    ]  # fmt: skip
+    ]
     if figures:
         session.execute(insert(CasualtyFigure), figures)
     session.execute(
         insert(Change),
         [
-            {"entity_type": "incident", "entity_id": i, "action": ChangeAction.CREATE.value,
-             "before": None, "after": record, "origin": origin}
+            {
+                "entity_type": "incident",
+                "entity_id": i,
+                "action": ChangeAction.CREATE.value,
+                "before": None,
+                "after": record,
+                "origin": origin,
+            }
             for i, (_, record, _) in zip(incident_ids, new, strict=True)
         ],
-    )  # fmt: skip
+    )
     return incident_ids
 
 
@@ -454,3 +470,157 @@ def _import_batch(
     session.flush()
     session.expunge_all()
     resolver.reload()
+
+
+# ---- the project's own CSV ---------------------------------------------------------------------
+
+
+def _or_none(value: str) -> str | None:
+    return value if value not in ("", None) else None
+
+
+def _number(value: str, kind: type[int] | type[float]) -> Any:
+    return kind(value) if value not in ("", None) else None
+
+
+def import_native(
+    session: Session,
+    items: list[Any],
+    *,
+    origin: str = "import native",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Incidents (and their claims) from this app's CSV exports. An incident whose dataset ids
+    are already here is left alone, so importing twice creates nothing twice."""
+    report = ImportReport()
+    sectors = {s.slug: s for s in session.scalars(select(Sector))}
+    for done, item in enumerate(items, start=1):
+        if progress:
+            progress(done)
+        if not isinstance(item, NativeIncident):
+            line, problem = item
+            report.errors.append((line, str(problem)))
+            continue
+        row = item.row
+        refs = [tuple(ref.split(":", 1)) for ref in row["external_ids"] if ":" in ref]
+        if not refs:
+            refs = [("native", row["id"])]
+        present = session.scalar(
+            select(ExternalId.id).where(
+                or_(*[(ExternalId.dataset == d) & (ExternalId.external_id == e) for d, e in refs])
+            )
+        )
+        if present is not None:
+            report.unchanged += 1
+            continue
+        try:
+            with session.begin_nested():
+                incident = _native_incident(session, row, sectors)
+                incident.external_ids = [ExternalId(dataset=d, external_id=e) for d, e in refs]
+                session.add(incident)
+                session.flush()
+                _native_claims(session, incident, item.claims)
+                session.flush()
+                refresh_derived(session, [incident.id])
+                record_change(
+                    session,
+                    entity_type="incident",
+                    entity_id=incident.id,
+                    action=ChangeAction.CREATE,
+                    before=None,
+                    after=row,
+                    origin=origin,
+                )
+            report.created += 1
+        except (RowRejected, ValueError, KeyError) as problem:
+            report.errors.append((item.line, str(problem)))
+    return report
+
+
+def _native_incident(session: Session, row: dict[str, Any], sectors: dict[str, Sector]) -> Incident:
+    place = find_place(session, row["place"]) if row["place"] else None
+    if row["place"] and place is None:
+        raise RowRejected(f"no place {row['place']!r} in the gazetteer")
+    incident = Incident(
+        title=row["title"],
+        summary=row["summary"],
+        notes=row.get("notes", ""),
+        assessment_note=row.get("assessment_note", ""),
+        date_start=date.fromisoformat(row["date_start"]),
+        date_end=date.fromisoformat(row["date_end"]),
+        date_precision=row["date_precision"],
+        country=_or_none(row["country"]),
+        place=place,
+        sector=sectors.get(row["sector"]) if row["sector"] else None,
+        location=row["location"],
+        latitude=_number(row["latitude"], float),
+        longitude=_number(row["longitude"], float),
+        geo_precision=int(row["geo_precision"]),
+        event_type=row["event_type"],
+        sub_event_type=_or_none(row["sub_event_type"]),
+        review_state=row["review_state"],
+        version=1,
+    )
+    for name in ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_high"):
+        setattr(incident, f"assessed_{name}", _number(row[f"assessed_{name}"], int))
+    wanted = []
+    for link in row["actors"]:
+        actor = find_actor(session, link["actor"])
+        if actor is None:
+            raise RowRejected(f"no actor {link['actor']!r}")
+        wanted.append((actor, link["role"]))
+    set_actor_links(incident, wanted)
+    return incident
+
+
+def _native_claims(session: Session, incident: Incident, rows: list[dict[str, Any]]) -> None:
+    by_old_id: dict[str, Claim] = {}
+    with session.no_autoflush:  # lookups must not flush a half-built claim
+        for row in rows:
+            claimant = find_actor(session, row["claimant"]) if row["claimant"] else None
+            claim = Claim(
+                incident=incident,
+                claimant=claimant,
+                spokesperson=_or_none(row["spokesperson"]),
+                spokesperson_role=_or_none(row["spokesperson_role"]),
+                claimed_on=date.fromisoformat(row["claimed_on"]) if row["claimed_on"] else None,
+                kind=row["kind"],
+                status=row["status"],
+                credibility=_number(row["credibility"], int),
+                statement=row["statement"],
+                statement_language=row["statement_language"] or "en",
+                translation=_or_none(row["translation"]),
+                note=row.get("note", ""),
+            )
+            claim.figures = [
+                CasualtyFigure(
+                    party=f["party"],
+                    actor=find_actor(session, f["actor"]) if f["actor"] else None,
+                    outcome=f["outcome"],
+                    low=f["low"],
+                    high=f["high"],
+                )
+                for f in row["figures"]
+            ]
+            links = []
+            for position, given in enumerate(row["sources"]):
+                source = session.scalar(select(Source).where(Source.url == given["url"]))
+                if source is None:
+                    published = given.get("published_on")
+                    source = Source(
+                        url=given["url"],
+                        outlet=given["outlet"],
+                        title=given.get("title") or "",
+                        published_on=date.fromisoformat(published) if published else None,
+                        language=given.get("language") or "en",
+                        reliability=given["reliability"],
+                    )
+                    session.add(source)
+                links.append(ClaimSource(source=source, position=position))
+            claim.source_links = links
+            session.add(claim)
+            by_old_id[row["claim_id"]] = claim
+    session.flush()
+    for row in rows:
+        if row["responds_to"] and row["responds_to"] in by_old_id:
+            by_old_id[row["claim_id"]].responds_to_id = by_old_id[row["responds_to"]].id
