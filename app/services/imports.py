@@ -494,6 +494,7 @@ def import_native(
     are already here is left alone, so importing twice creates nothing twice."""
     report = ImportReport()
     sectors = {s.slug: s for s in session.scalars(select(Sector))}
+    made: dict[str, Source] = {}
     for done, item in enumerate(items, start=1):
         if progress:
             progress(done)
@@ -519,7 +520,7 @@ def import_native(
                 incident.external_ids = [ExternalId(dataset=d, external_id=e) for d, e in refs]
                 session.add(incident)
                 session.flush()
-                _native_claims(session, incident, item.claims)
+                _native_claims(session, incident, item.claims, made)
                 session.flush()
                 refresh_derived(session, [incident.id])
                 record_change(
@@ -573,7 +574,9 @@ def _native_incident(session: Session, row: dict[str, Any], sectors: dict[str, S
     return incident
 
 
-def _native_claims(session: Session, incident: Incident, rows: list[dict[str, Any]]) -> None:
+def _native_claims(
+    session: Session, incident: Incident, rows: list[dict[str, Any]], made: dict[str, Source]
+) -> None:
     by_old_id: dict[str, Claim] = {}
     with session.no_autoflush:  # lookups must not flush a half-built claim
         for row in rows:
@@ -604,7 +607,10 @@ def _native_claims(session: Session, incident: Incident, rows: list[dict[str, An
             ]
             links = []
             for position, given in enumerate(row["sources"]):
-                source = session.scalar(select(Source).where(Source.url == given["url"]))
+                # (sources made earlier in this import are not written yet: ask `made` first)
+                source = made.get(given["url"]) or session.scalar(
+                    select(Source).where(Source.url == given["url"])
+                )
                 if source is None:
                     published = given.get("published_on")
                     source = Source(
@@ -616,6 +622,7 @@ def _native_claims(session: Session, incident: Incident, rows: list[dict[str, An
                         reliability=given["reliability"],
                     )
                     session.add(source)
+                made[given["url"]] = source
                 links.append(ClaimSource(source=source, position=position))
             claim.source_links = links
             session.add(claim)

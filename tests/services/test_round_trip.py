@@ -12,7 +12,7 @@ from sqlalchemy import delete
 
 from app.db import Database
 from app.importers.native import read_native
-from app.models import Incident
+from app.models import Incident, Source
 from app.services.demo import load_demo
 from app.services.imports import import_native
 
@@ -49,8 +49,9 @@ def test_export_wipe_import_gives_the_same_record(
     claims_csv = client.get("/incidents.csv?rows=claims").text
     before = _comparable(_rows(incidents_csv), _rows(claims_csv))
 
-    with database.write() as s:
+    with database.write() as s:  # the incidents, their claims and every source go
         s.execute(delete(Incident))
+        s.execute(delete(Source))
     assert _rows(client.get("/incidents.csv").text) == []
 
     (tmp_path / "incidents.csv").write_text(incidents_csv)
