@@ -224,6 +224,7 @@ def list_places(
 
 def _source(source: Source) -> dict[str, Any]:
     return {
+        "updated_at": source.updated_at.isoformat(),
         "id": source.id,
         "url": source.url,
         "outlet": source.outlet,
@@ -462,3 +463,31 @@ def create_source(database: DatabaseDep, user: ApiEditor, body: SourceIn) -> dic
         raise ProblemError(
             409, "Duplicate", "A source with this address is already on record."
         ) from None
+
+
+class SourceUpdate(SourceIn):
+    updated_at: str = Field(
+        description="the source's updated_at as read: a newer one is a conflict"
+    )
+
+
+@router.put("/sources/{source_id}")
+def update_source(
+    database: DatabaseDep, user: ApiEditor, source_id: Id, body: SourceUpdate
+) -> dict[str, Any]:
+    form = FormData({k: _text(v) for k, v in body.model_dump(exclude={"updated_at"}).items()})
+    data = parse_source_fields(form)
+    if data is None or not form.ok:
+        raise _refused(form)
+    try:
+        with database.write() as session:
+            source = sources.update_source(
+                session, source_id, data, last_seen=body.updated_at, user=user
+            )
+            return _source(source)
+    except LookupError:
+        raise ProblemError(404, "Not found", f"There is no source {source_id}.") from None
+    except sources.SourceConflict:
+        raise ProblemError(409, "Edit conflict", "The source changed since it was read.") from None
+    except sources.DuplicateSource:
+        raise ProblemError(409, "Duplicate", "Another source already has this address.") from None

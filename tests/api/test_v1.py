@@ -150,3 +150,20 @@ def test_openapi_document_lists_every_api_route(client: TestClient) -> None:
         "/api/v1/incidents/{incident_id}/claims",
         "/api/v1/sources",
     } <= set(document["paths"])
+
+
+def test_sources_are_updated_from_the_version_read(client: TestClient, token: str) -> None:
+    created = client.post(
+        "/api/v1/sources", json={"url": "https://x.example/s", "outlet": "X"}, headers=auth(token)
+    ).json()
+    body = {
+        "url": created["url"],
+        "outlet": "X (corrected)",
+        "reliability": "B",
+        "updated_at": created["updated_at"],
+    }
+    updated = client.put(f"/api/v1/sources/{created['id']}", json=body, headers=auth(token))
+    assert updated.status_code == 200 and updated.json()["outlet"] == "X (corrected)"
+    stale = client.put(f"/api/v1/sources/{created['id']}", json=body, headers=auth(token))
+    assert stale.status_code == 409
+    assert client.put("/api/v1/sources/999999", json=body, headers=auth(token)).status_code == 404

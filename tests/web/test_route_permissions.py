@@ -79,6 +79,7 @@ ACCESS = {
     ("PUT", "/api/v1/incidents/{incident_id}/claims/{claim_id}"): TOKEN,
     ("DELETE", "/api/v1/incidents/{incident_id}/claims/{claim_id}"): TOKEN,
     ("POST", "/api/v1/sources"): TOKEN,
+    ("PUT", "/api/v1/sources/{source_id}"): TOKEN,
     ("POST", "/admin/import"): ADMIN,
 }
 # Writes anyone may make: signing in and out.
