@@ -224,7 +224,7 @@ def list_places(
 
 def _source(source: Source) -> dict[str, Any]:
     return {
-        "updated_at": source.updated_at.isoformat(),
+        "updated_at": sources.version_stamp(source),
         "id": source.id,
         "url": source.url,
         "outlet": source.outlet,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,15 @@ from app.services.changes import record_change
 from app.services.search import escape_like
 
 SOURCES_PER_PAGE = 100
+
+
+def version_stamp(source: Source) -> str:
+    """When the source last changed, written the same way whatever the database hands back
+    (SQLite drops the time zone): editors send it back to prove what they started from."""
+    moment = source.updated_at
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 class SourceConflict(Exception):
@@ -91,7 +102,7 @@ def update_source(
     source = session.get(Source, source_id)
     if source is None:
         raise LookupError(f"no source {source_id}")
-    if source.updated_at.isoformat() != last_seen:
+    if version_stamp(source) != last_seen:
         raise SourceConflict(f"source {source_id} changed since it was opened")
     _check_unique(session, data.url, source.id)
     before = snapshot_source(source)

@@ -27,7 +27,7 @@ def _values(source: Source) -> dict[str, str]:
         "published_on": source.published_on.isoformat() if source.published_on else "",
         "language": source.language,
         "reliability": source.reliability,
-        "last_seen": source.updated_at.isoformat(),
+        "last_seen": sources.version_stamp(source),
     }
 
 
