@@ -81,32 +81,52 @@ def _recent_failures(
     return session.scalar(query) or 0
 
 
-def sign_in(
-    session: Session, *, email: str, password: str, client: str, user_agent: str = ""
-) -> SignedIn | LoginRefused:
-    """Check the password and open a session, or say why not. Every attempt is recorded, so the
-    caller commits in both cases (a refusal is returned, not raised, for that reason)."""
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking a sign-in, before anything is written."""
+
+    email: str
+    user_id: int | None
+    refusal: LoginRefused | None
+
+
+def check_password(session: Session, *, email: str, password: str, client: str) -> Verdict:
+    """The slow part of a sign-in (argon2), done with reads only, so on SQLite it never holds the
+    write lock that every editor's save waits for."""
     email = email.strip().lower()[:320]
     minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
     if _recent_failures(session, email=email) >= MAX_FAILURES_PER_ACCOUNT:
-        return LoginRefused(
-            f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again.",
-            rate_limited=True,
+        message = (
+            f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again."
         )
+        return Verdict(email, None, LoginRefused(message, rate_limited=True))
     if _recent_failures(session, client=client) >= MAX_FAILURES_PER_CLIENT:
-        return LoginRefused(
-            f"Too many failed sign-ins from your address. Wait {minutes} minutes and try again.",
-            rate_limited=True,
+        message = (
+            f"Too many failed sign-ins from your address. Wait {minutes} minutes and try again."
         )
+        return Verdict(email, None, LoginRefused(message, rate_limited=True))
     user = session.scalar(select(User).where(User.email == email))
     valid = _password_matches(user.password_hash if user else None, password)
-    ok = valid and user is not None and user.is_active
-    session.add(LoginAttempt(email=email, client=client, succeeded=ok))
+    if not (valid and user is not None and user.is_active):
+        wrong = "The email address or the password is not right, or the account is inactive."
+        return Verdict(email, None, LoginRefused(wrong))
+    return Verdict(email, user.id, None)
+
+
+def record_sign_in(
+    session: Session, verdict: Verdict, *, client: str, user_agent: str = ""
+) -> SignedIn | LoginRefused:
+    """Write what a checked sign-in leads to: the attempt (counted for the limits) and, when the
+    password was right, a new session. A refusal is returned, not raised, so the caller commits
+    the attempt either way."""
+    if verdict.refusal is not None and verdict.refusal.rate_limited:
+        return verdict.refusal
+    user = session.get(User, verdict.user_id) if verdict.user_id is not None else None
+    ok = user is not None and user.is_active
+    session.add(LoginAttempt(email=verdict.email, client=client, succeeded=ok))
     if not ok or user is None:
         session.flush()
-        return LoginRefused(
-            "The email address or the password is not right, or the account is inactive."
-        )
+        return verdict.refusal or LoginRefused("The account is inactive.")
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
@@ -119,6 +139,14 @@ def sign_in(
     )
     session.flush()
     return SignedIn(user, token)
+
+
+def sign_in(
+    session: Session, *, email: str, password: str, client: str, user_agent: str = ""
+) -> SignedIn | LoginRefused:
+    """Check and record in one session (for commands and tests; the web splits the two)."""
+    verdict = check_password(session, email=email, password=password, client=client)
+    return record_sign_in(session, verdict, client=client, user_agent=user_agent)
 
 
 def _password_matches(stored: str | None, password: str) -> bool:

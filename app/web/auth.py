@@ -10,7 +10,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.models import User
 from app.models.vocab import UserRole
-from app.services.auth import LoginRefused, sign_in, sign_out, user_for_token
+from app.services.auth import (
+    LoginRefused,
+    check_password,
+    record_sign_in,
+    sign_out,
+    user_for_token,
+)
 from app.web.csrf import SESSION_COOKIE, cookie_flags
 from app.web.deps import DatabaseDep, TemplatesDep, get_database
 
@@ -85,13 +91,12 @@ def login(
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/incidents",
 ) -> Response:
+    client = client_address(request)
+    with database.read() as session:
+        verdict = check_password(session, email=email, password=password, client=client)
     with database.write() as session:
-        signed_in = sign_in(
-            session,
-            email=email,
-            password=password,
-            client=client_address(request),
-            user_agent=request.headers.get("user-agent", ""),
+        signed_in = record_sign_in(
+            session, verdict, client=client, user_agent=request.headers.get("user-agent", "")
         )
     if isinstance(signed_in, LoginRefused):
         context = {"next": safe_next(next), "email": email, "error": str(signed_in)}
