@@ -32,6 +32,7 @@ from app.services.changes import record_change
 from app.services.derived import refresh_derived
 from app.services.lookup import find_actor, find_place, unique_place_slug
 from app.services.snapshots import INCIDENT_FIELDS, restore_value, snapshot_incident
+from app.services.sources import change_source, source_fields
 
 
 class EditConflict(Exception):
@@ -315,14 +316,7 @@ def _source_for(
     if not given.outlet:
         errors[f"{field}_outlet"] = "A new source needs its outlet."
         return None
-    source = Source(
-        url=given.url,
-        outlet=given.outlet,
-        title=given.title,
-        published_on=given.published_on,
-        language=given.language,
-        reliability=given.reliability,
-    )
+    source = Source(**source_fields(given))
     session.add(source)
     made[given.url] = source
     return source
@@ -331,29 +325,15 @@ def _source_for(
 def _update_source_from_claim_form(
     session: Session, source: Source, given: SourceInput, user: User | None
 ) -> None:
-    from app.services.sources import snapshot_source
-
-    changes = {
-        "outlet": given.outlet or source.outlet,
-        "title": given.title or source.title,
-        "published_on": given.published_on or source.published_on,
-        "language": given.language or source.language,
-        "reliability": given.reliability or source.reliability,
+    """What the editor changed about a source on record, from a claim form (an empty field
+    keeps what is there)."""
+    wanted = {
+        name: value or getattr(source, name)
+        for name, value in source_fields(given).items()
+        if name != "url"
     }
-    if all(getattr(source, name) == value for name, value in changes.items()):
-        return
-    before = snapshot_source(source)
-    for name, value in changes.items():
-        setattr(source, name, value)
-    record_change(
-        session,
-        entity_type="source",
-        entity_id=source.id,
-        action=ChangeAction.UPDATE,
-        before=before,
-        after=snapshot_source(source),
-        user=user,
-    )
+    if any(getattr(source, name) != value for name, value in wanted.items()):
+        change_source(session, source, wanted, user=user)
 
 
 def _apply_claim(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -63,12 +64,34 @@ def snapshot_source(source: Source) -> dict[str, object]:
     }
 
 
-def _apply(source: Source, data: SourceInput) -> None:
-    source.url, source.outlet, source.title = data.url, data.outlet, data.title
-    source.published_on, source.language, source.reliability = (
-        data.published_on,
-        data.language,
-        data.reliability,
+def source_fields(data: SourceInput) -> dict[str, Any]:
+    """A source's columns as given in a form, the API or a claim's source row."""
+    return {
+        "url": data.url,
+        "outlet": data.outlet,
+        "title": data.title,
+        "published_on": data.published_on,
+        "language": data.language,
+        "reliability": data.reliability,
+    }
+
+
+def change_source(
+    session: Session, source: Source, fields: dict[str, Any], *, user: User | None
+) -> None:
+    """Set the source's fields and record the change with before and after."""
+    before = snapshot_source(source)
+    for name, value in fields.items():
+        setattr(source, name, value)
+    # No flush here: from a claim form, a half-built claim is pending in the same session.
+    record_change(
+        session,
+        entity_type="source",
+        entity_id=source.id,
+        action=ChangeAction.UPDATE,
+        before=before,
+        after=snapshot_source(source),
+        user=user,
     )
 
 
@@ -80,8 +103,7 @@ def _check_unique(session: Session, url: str, own_id: int | None) -> None:
 
 def create_source(session: Session, data: SourceInput, *, user: User | None) -> Source:
     _check_unique(session, data.url, None)
-    source = Source()
-    _apply(source, data)
+    source = Source(**source_fields(data))
     session.add(source)
     session.flush()
     record_change(
@@ -105,16 +127,6 @@ def update_source(
     if version_stamp(source) != last_seen:
         raise SourceConflict(f"source {source_id} changed since it was opened")
     _check_unique(session, data.url, source.id)
-    before = snapshot_source(source)
-    _apply(source, data)
-    session.flush()
-    record_change(
-        session,
-        entity_type="source",
-        entity_id=source.id,
-        action=ChangeAction.UPDATE,
-        before=before,
-        after=snapshot_source(source),
-        user=user,
-    )
+    change_source(session, source, source_fields(data), user=user)
+    session.flush()  # the new updated_at is what the caller hands back as the version
     return source
