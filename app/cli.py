@@ -111,6 +111,25 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def cmd_synth(args: argparse.Namespace, settings: Settings) -> None:
+    import time
+
+    from app.services.synth import synthesize
+
+    database = migrate_database(settings)
+    started = time.perf_counter()
+    try:
+        report = synthesize(
+            database, args.incidents, args.seed, progress=_progress_bar(args.incidents, "incidents")
+        )
+    finally:
+        database.dispose()
+    print(
+        f"Synthetic data: {report.incidents} incidents, {report.claims} claims and"
+        f" {report.figures} figures added in {time.perf_counter() - started:.1f} s."
+    )
+
+
 def _check_port_free(host: str, port: int) -> None:
     try:
         with socket.create_server((host, port)):
@@ -259,7 +278,7 @@ def cmd_user_set_password(args: argparse.Namespace, settings: Settings) -> None:
         print(f"Password (shown once): {password}")
 
 
-def _progress_bar(total: int) -> Callable[[int], None] | None:
+def _progress_bar(total: int, unit: str = "rows") -> Callable[[int], None] | None:
     if not sys.stderr.isatty() or total == 0:
         return None
 
@@ -267,7 +286,7 @@ def _progress_bar(total: int) -> Callable[[int], None] | None:
         if done % 200 and done != total:
             return
         filled = int(30 * done / total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} rows")
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {unit}")
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -442,6 +461,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the October 2025 demo incidents (idempotent)")
     demo.set_defaults(handler=cmd_demo)
+
+    synth = commands.add_parser(
+        "synth", help="add synthetic incidents for measuring speed (same seed, same data)"
+    )
+    synth.add_argument("--incidents", type=_positive, required=True, help="how many to add")
+    synth.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    synth.set_defaults(handler=cmd_synth)
 
     importer = commands.add_parser(
         "import", help="import an ACLED or UCDP GED export, or this app's own CSV export"

@@ -20,6 +20,9 @@ class Settings:
     # An online tile layer under the map, only when configured; the built-in basemap needs none.
     tile_url: str | None = None
     tile_attribution: str = ""
+    # Anonymous readers' list and incident pages are kept until the next write (PAGE_CACHE=off
+    # renders every request, for measuring or debugging).
+    page_cache: bool = True
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -31,4 +34,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("LOG_LEVEL") or "info",
         tile_url=env.get("TILE_URL") or None,
         tile_attribution=env.get("TILE_ATTRIBUTION") or "",
+        page_cache=(env.get("PAGE_CACHE") or "on").lower() not in {"off", "0", "false", "no"},
     )

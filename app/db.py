@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LOCK_DATA_VERSION = "SELECT version FROM data_version WHERE id = 1 FOR UPDATE"
 
 
 class DatabaseUnavailable(Exception):
@@ -80,6 +81,11 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on any error."""
         with self._writer() as session, session.begin():
+            if self.engine.dialect.name == "postgresql":
+                # Writers queue on the data-version row before touching anything else (SQLite's
+                # BEGIN IMMEDIATE, as it were): the triggers that raise the version lock that
+                # row, and taking it first means two writers can never deadlock over it.
+                session.execute(text(LOCK_DATA_VERSION))
             yield session
 
     def dispose(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from app.api.v1 import ProblemError, problem
 from app.config import Settings, load_settings
 from app.db import Database
 from app.services.auth import ensure_secret_key
+from app.services.page_cache import PageCache
 from app.web import admin, auth, editing, exports, filters, pages, sources, visuals
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
@@ -49,11 +50,22 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
+class _TokenWhenShown:
+    """The CSRF token, made only if the page prints it: a page without a form then sets no
+    cookie and stays the same for every anonymous reader, so it can be cached."""
+
+    def __init__(self, token_of: Callable[[], str] | None) -> None:
+        self.token_of = token_of
+
+    def __str__(self) -> str:
+        return self.token_of() if self.token_of else ""
+
+
 def _page_context(request: Request) -> dict[str, object]:
     """What every page needs: the CSRF token for its forms and who is signed in."""
     try:
-        token_of = getattr(request.state, "csrf_token", None)
-        return {"csrf_token": token_of() if token_of else "", "current_user": current_user(request)}
+        token = _TokenWhenShown(getattr(request.state, "csrf_token", None))
+        return {"csrf_token": token, "current_user": current_user(request)}
     except SQLAlchemyError:
         # The error page for a database outage must still render.
         return {"csrf_token": "", "current_user": None}
@@ -86,6 +98,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.templates = templates
+    app.state.page_cache = PageCache() if settings.page_cache else None
 
     secret_key = SecretKey(database)
     app.add_middleware(CSRFProtection, secret_key=secret_key)

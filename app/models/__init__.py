@@ -2,6 +2,7 @@
 
 from app.models.actor import Actor, ActorName
 from app.models.base import Base
+from app.models.cache import DataVersion
 from app.models.change import Change
 from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
 from app.models.geography import Place, PlaceAlias, Sector
@@ -18,6 +19,7 @@ __all__ = [
     "Change",
     "Claim",
     "ClaimSource",
+    "DataVersion",
     "ExternalId",
     "Incident",
     "IncidentActor",

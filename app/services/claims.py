@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy import ColumnElement
 
@@ -39,11 +40,18 @@ def figure_subject(figure: CasualtyFigure) -> str:
 
 
 def claimed_killed(claim: Claim) -> int | None:
-    """The most killed this claim asserts, all victims together; None when it gives no figure.
+    """The most killed this claim asserts, all victims together; None when it gives no figure."""
+    return killed_in(claim.figures)
 
-    An open-ended figure ("over 100") counts as its lower bound.
-    """
-    killed = [
-        f.high if f.high is not None else f.low for f in claim.figures if f.outcome == "killed"
-    ]
+
+class FigureLike(Protocol):
+    outcome: str
+    low: int
+    high: int | None
+
+
+def killed_in(figures: Iterable[FigureLike]) -> int | None:
+    """The most killed a set of figures asserts; an open-ended one ("over 100") counts as its
+    lower bound. None when no figure is of the killed."""
+    killed = [f.high if f.high is not None else f.low for f in figures if f.outcome == "killed"]
     return sum(killed) if killed else None

@@ -29,6 +29,11 @@ def search_text(incident: Incident) -> str:
     for claim in incident.claims:
         parts += [claim.statement, claim.translation or "", claim.spokesperson or ""]
         parts.append(claim.spokesperson_role or "")
+    return search_document(parts)
+
+
+def search_document(parts: Iterable[str]) -> str:
+    """The indexed text: the non-empty parts, one per line."""
     return "\n".join(p for p in parts if p)
 
 

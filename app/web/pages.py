@@ -7,8 +7,11 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from app.models import User
 from app.schemas.filters import SORTS, parse_incident_filter
 from app.services import records, visuals
 from app.services.actors import suggest_actors
@@ -16,6 +19,7 @@ from app.services.browse import browse_incidents
 from app.services.comparison import compare_claims, spread_summary
 from app.services.incidents import get_incident
 from app.web.auth import CurrentUser
+from app.web.caching import cached_page
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
 from app.web.htmx import is_fragment_request
 
@@ -34,6 +38,14 @@ def parse_id(text: str) -> int | None:
 @router.get("/incidents", response_class=HTMLResponse)
 def incident_list(
     request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
+) -> Response:
+    return cached_page(
+        request, session, user, lambda: _render_list(request, session, templates, user)
+    )
+
+
+def _render_list(
+    request: Request, session: Session, templates: Jinja2Templates, user: User | None
 ) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
     # With bad parameters the page says what is wrong (422) and the form keeps the rest, with
@@ -80,6 +92,18 @@ def incident_detail(
     slug: str | None = None,
 ) -> Response:
     number = parse_id(incident_id)
+    return cached_page(
+        request, session, user, lambda: _render_incident(request, session, templates, user, number)
+    )
+
+
+def _render_incident(
+    request: Request,
+    session: Session,
+    templates: Jinja2Templates,
+    user: User | None,
+    number: int | None,
+) -> Response:
     incident = (
         get_incident(session, number, include_unpublished=user is not None)
         if number is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +15,7 @@ from app.models import User, UserSession
 from app.services import users
 from app.services.auth import user_for_token
 from app.web.csrf import SESSION_COOKIE
+from tests.web.signin import page_token
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,26 +25,20 @@ def _add_user(database: Database, email: str, role: str) -> int:
         return users.create_user(session, email=email, role=role, password=PASSWORD).id
 
 
-def _token(client: TestClient, path: str = "/login") -> str:
-    """The CSRF token a page hands out, from the hx-headers attribute on <body>."""
-    body = LexborHTMLParser(client.get(path).text).css_first("body")
-    assert body is not None
-    headers = body.attributes.get("hx-headers")
-    assert headers
-    token: str = json.loads(headers)["X-CSRF-Token"]
-    return token
-
-
 def _sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
-    data = {"email": email, "password": password, "csrf_token": _token(client)}
+    data = {"email": email, "password": password, "csrf_token": page_token(client)}
     response = client.post("/login", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
 
 
 def _post(client: TestClient, path: str, data: dict[str, str]) -> httpx.Response:
-    """A form post with the token of the page it would come from."""
-    token = _token(client, "/incidents")
+    """A form post with this browser's token (signed in, any page's; else the sign-in form's)."""
+    token = page_token(client, "/incidents/new" if _signed_in(client) else "/login")
     return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def _signed_in(client: TestClient) -> bool:
+    return client.get("/incidents/new", follow_redirects=False).status_code == 200
 
 
 def _user(database: Database, user_id: int) -> User:
@@ -258,7 +252,7 @@ def test_deactivation_ends_the_targets_sessions_at_once(
         assert after.status_code == 303 and after.headers["location"].startswith("/login")
     # And cannot sign in again.
     data = {"email": "second-admin@example.org", "password": PASSWORD}
-    refused = other_client.post("/login", data={**data, "csrf_token": _token(other_client)})
+    refused = other_client.post("/login", data={**data, "csrf_token": page_token(other_client)})
     assert refused.status_code == 400
 
 

@@ -1,0 +1,75 @@
+"""Rendered public pages, kept until the record changes.
+
+A page is stored under the data version it was rendered at (models/cache.py: triggers raise the
+version on every write to what pages show). A request reads the version first, in the same
+transaction as the page's data, so a stored page is never older than its version; when the
+version moves on, everything stored before it is dropped. Only anonymous readers' pages are
+stored: an editor's page carries their own controls and token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import DataVersion
+
+MAX_PAGES = 2_000
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def data_version(session: Session) -> int:
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+class PageCache:
+    """Least recently used pages of one data version, bounded in count and bytes."""
+
+    def __init__(self, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES) -> None:
+        self.max_pages = max_pages
+        self.max_bytes = max_bytes
+        self._version: int | None = None
+        self._pages: OrderedDict[str, StoredPage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()  # sync routes run in a thread pool
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, version: int, key: str) -> StoredPage | None:
+        with self._lock:
+            page = self._pages.get(key) if version == self._version else None
+            if page is None:
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return page
+
+    def put(self, version: int, key: str, page: StoredPage) -> None:
+        with self._lock:
+            if self._version is not None and version < self._version:
+                return  # rendered before a write another request has already seen
+            if version != self._version:
+                self._version, self._pages, self._bytes = version, OrderedDict(), 0
+            if len(page.body) > self.max_bytes:
+                return
+            old = self._pages.pop(key, None)
+            self._bytes += len(page.body) - (len(old.body) if old else 0)
+            self._pages[key] = page
+            while len(self._pages) > self.max_pages or self._bytes > self.max_bytes:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._pages)

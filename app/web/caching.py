@@ -1,0 +1,39 @@
+"""Serve an anonymous reader's page from the page cache, or render and keep it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
+
+from app.models import User
+from app.services.page_cache import PageCache, StoredPage, data_version
+from app.web.htmx import is_fragment_request
+
+# Headers that belong to one response, not to the page.
+NOT_STORED = {"content-length", "set-cookie"}
+
+
+def cached_page(
+    request: Request, session: Session, user: User | None, render: Callable[[], Response]
+) -> Response:
+    cache: PageCache | None = request.app.state.page_cache
+    if cache is None or user is not None:
+        return render()
+    # Read before the page's data, in the same transaction: see services/page_cache.py.
+    version = data_version(session)
+    # The whole URL: the host and scheme are in canonical links and previews.
+    # The whole URL: the host and scheme are in canonical links and previews. The day too: a
+    # page may say how long ago something was.
+    kind = "fragment" if is_fragment_request(request) else "page"
+    key = f"{date.today()} {kind} {request.url}"
+    stored = cache.get(version, key)
+    if stored is not None:
+        return Response(stored.body, stored.status, dict(stored.headers))
+    response = render()
+    if response.status_code == 200 and "set-cookie" not in response.headers:
+        headers = tuple((k, v) for k, v in response.headers.items() if k not in NOT_STORED)
+        cache.put(version, key, StoredPage(response.status_code, bytes(response.body), headers))
+    return response
