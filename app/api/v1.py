@@ -11,15 +11,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import Actor, Incident, Place, Sector, Source, User
+from app.models.vocab import ReviewState
 from app.schemas.filters import parse_incident_filter
 from app.schemas.forms import FormData, parse_claim_form, parse_incident_form, parse_source_fields
 from app.services import editing, sources
 from app.services.browse import filter_conditions, resolve_filter
-from app.services.exports import claim_row, incident_row
-from app.services.incidents import get_incident
+from app.services.exports import incident_document, incident_row, incident_select, read_batch
 from app.services.tokens import user_for_api_token
 from app.web.deps import DatabaseDep, SessionDep, get_database
 
@@ -112,39 +112,33 @@ def list_incidents(
     resolved, _ = resolve_filter(session, parsed.filter, can_see_unpublished=user is not None)
     conditions = filter_conditions(resolved, session.get_bind().dialect.name)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Incident)
-        .where(*conditions)
+    query = (
+        incident_select(conditions)
         .order_by(Incident.date_start.desc(), Incident.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(
-            selectinload(Incident.place),
-            selectinload(Incident.sector),
-            selectinload(Incident.external_ids),
-            selectinload(Incident.actor_links),
-            selectinload(Incident.claims),
-        )
-    ).all()
+    )
+    batch = read_batch(session, query, with_claims=False)
     base = _base(request)
-    return _page([incident_row(base, i) for i in rows], page, per_page, total, request)
+    return _page(
+        [incident_row(base, batch, i) for i in batch.incidents], page, per_page, total, request
+    )
 
 
-def _incident_document(request: Request, incident: Incident) -> dict[str, Any]:
-    base = _base(request)
-    document = incident_row(base, incident)
-    document["claims"] = [claim_row(base, incident, c) for c in incident.claims]
-    return document
+def _incident_document(request: Request, session: Session, incident_id: int) -> dict[str, Any]:
+    """The incident as the JSON export gives it; it must exist."""
+    batch = read_batch(session, incident_select([Incident.id == incident_id]), with_claims=True)
+    return incident_document(_base(request), batch, batch.incidents[0])
 
 
 @router.get("/incidents/{incident_id}")
 def read_incident(
     request: Request, session: SessionDep, user: ApiUser, incident_id: Id
 ) -> dict[str, Any]:
-    incident = get_incident(session, incident_id, include_unpublished=user is not None)
-    if incident is None:
+    visible = [] if user is not None else [Incident.review_state == ReviewState.PUBLISHED]
+    if session.scalar(select(Incident.id).where(Incident.id == incident_id, *visible)) is None:
         raise ProblemError(404, "Not found", f"There is no incident {incident_id}.")
-    return _incident_document(request, incident)
+    return _incident_document(request, session, incident_id)
 
 
 def _actor(actor: Actor) -> dict[str, Any]:
@@ -358,9 +352,7 @@ def _write(database: Any, action: Any) -> Any:
 
 def _document(database: Any, request: Request, incident_id: Id) -> dict[str, Any]:
     with database.read() as session:
-        incident = get_incident(session, incident_id, include_unpublished=True)
-        assert incident is not None
-        return _incident_document(request, incident)
+        return _incident_document(request, session, incident_id)
 
 
 @router.post("/incidents", status_code=201)

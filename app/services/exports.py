@@ -11,21 +11,33 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, select
+from sqlalchemy.orm import Session, aliased
 
 from app.db import Database
-from app.models import CasualtyFigure, Claim, ClaimSource, Incident, IncidentActor
+from app.models import (
+    Actor,
+    CasualtyFigure,
+    Claim,
+    ClaimSource,
+    ExternalId,
+    Incident,
+    IncidentActor,
+    Place,
+    Sector,
+    Source,
+)
 from app.schemas.filters import IncidentFilter
 from app.services.browse import filter_conditions, resolve_filter
 from app.services.claims import is_contested
 from app.slugs import slugify
 
-BATCH = 500
+BATCH = 2_000
 ATOM_ENTRIES = 50
 
 INCIDENT_COLUMNS = [
@@ -43,12 +55,12 @@ CLAIM_COLUMNS = [
 ]  # fmt: skip
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
 def neutralise(value: object) -> object:
     """Make a text cell inert in spreadsheets; numbers pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 
@@ -60,140 +72,253 @@ def _conditions(
     return filter_conditions(resolved, session.get_bind().dialect.name)
 
 
-def _incidents(
-    database: Database, wanted: IncidentFilter, editor: bool, *, limit: int | None = None
-) -> Iterator[Incident]:
-    """The filter's incidents, newest first, in batches with everything an export writes."""
+@dataclass
+class Batch:
+    """Some incidents, as the plain rows an export writes, read with one query per table.
+
+    Exports read Core rows rather than ORM objects: building objects and their relationships
+    took most of an export's time.
+    """
+
+    incidents: list[RowMapping]
+    actors: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    external_ids: dict[int, list[str]] = field(default_factory=dict)
+    claim_statuses: dict[int, list[str]] = field(default_factory=dict)
+    claims: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _group(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    """(key, value) rows to key -> values, in row order."""
+    grouped: dict[int, list[Any]] = {}
+    for key, value in rows:
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
+def _read_claims(
+    connection: Connection, incident_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    claimant = aliased(Actor)
+    claims = connection.execute(
+        select(*Claim.__table__.columns, claimant.slug.label("claimant_slug"))
+        .outerjoin(claimant, claimant.id == Claim.claimant_actor_id)
+        .where(Claim.incident_id.in_(incident_ids))
+        # As on the incident page: undated claims last, on every database.
+        .order_by(Claim.incident_id, Claim.claimed_on.asc().nulls_last(), Claim.id)
+    ).mappings()
+    claim_rows = [dict(c) for c in claims]
+    claim_ids = [c["id"] for c in claim_rows]
+    figure_actor = aliased(Actor)
+    figures = _group(
+        (f.claim_id, {"party": f.party, "actor": f.slug, "outcome": f.outcome, "low": f.low,
+                      "high": f.high})
+        for f in connection.execute(
+            select(CasualtyFigure, figure_actor.slug)
+            .with_only_columns(
+                CasualtyFigure.claim_id, CasualtyFigure.party, figure_actor.slug,
+                CasualtyFigure.outcome, CasualtyFigure.low, CasualtyFigure.high,
+            )
+            .outerjoin(figure_actor, figure_actor.id == CasualtyFigure.actor_id)
+            .where(CasualtyFigure.claim_id.in_(claim_ids))
+            .order_by(CasualtyFigure.claim_id, CasualtyFigure.id)
+        )
+    )  # fmt: skip
+    sources = _group(
+        (s.claim_id, {"url": s.url, "outlet": s.outlet, "title": s.title,
+                      "published_on": s.published_on.isoformat() if s.published_on else None,
+                      "language": s.language, "reliability": s.reliability})
+        for s in connection.execute(
+            select(ClaimSource.claim_id, Source.url, Source.outlet, Source.title,
+                   Source.published_on, Source.language, Source.reliability)
+            .join(Source, Source.id == ClaimSource.source_id)
+            .where(ClaimSource.claim_id.in_(claim_ids))
+            .order_by(ClaimSource.claim_id, ClaimSource.position, ClaimSource.source_id)
+        )
+    )  # fmt: skip
+    for claim in claim_rows:
+        claim["figures"] = figures.get(claim["id"], [])
+        claim["sources"] = sources.get(claim["id"], [])
+    return _group((c["incident_id"], c) for c in claim_rows)
+
+
+def incident_select(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """Incidents' own columns with their sector's and place's slugs."""
+    return (
+        select(
+            *(c for c in Incident.__table__.columns if c.name != "created_at"),
+            Sector.slug.label("sector_slug"),
+            Place.slug.label("place_slug"),
+        )
+        .outerjoin(Sector, Sector.id == Incident.sector_id)
+        .outerjoin(Place, Place.id == Incident.place_id)
+        .where(*conditions)
+    )
+
+
+def read_batch(session: Session, query: Select[Any], *, with_claims: bool) -> Batch:
+    """The incidents a query of incident_select gives, with everything their rows need."""
+    # Through the connection: ORM-enabled execution adds per-row work plain rows do not need.
+    connection = session.connection()
+    batch = Batch(list(connection.execute(query).mappings()))
+    ids = [r["id"] for r in batch.incidents]
+    if not ids:
+        return batch
+    batch.actors = _group(
+        (a.incident_id, {"actor": a.slug, "role": a.role})
+        for a in connection.execute(
+            select(IncidentActor.incident_id, Actor.slug, IncidentActor.role)
+            .join(Actor, Actor.id == IncidentActor.actor_id)
+            .where(IncidentActor.incident_id.in_(ids))
+            .order_by(IncidentActor.incident_id, IncidentActor.position, IncidentActor.id)
+        )
+    )
+    batch.external_ids = _group(
+        (e.incident_id, f"{e.dataset}:{e.external_id}")
+        for e in connection.execute(
+            select(ExternalId.incident_id, ExternalId.dataset, ExternalId.external_id)
+            .where(ExternalId.incident_id.in_(ids))
+            .order_by(ExternalId.incident_id, ExternalId.id)
+        )
+    )
+    if with_claims:
+        batch.claims = _read_claims(connection, ids)
+        batch.claim_statuses = {
+            i: [c["status"] for c in claims] for i, claims in batch.claims.items()
+        }
+    else:
+        batch.claim_statuses = _group(
+            connection.execute(
+                select(Claim.incident_id, Claim.status).where(Claim.incident_id.in_(ids))
+            )
+        )
+    return batch
+
+
+def _batches(
+    database: Database,
+    wanted: IncidentFilter,
+    editor: bool,
+    *,
+    with_claims: bool = False,
+    limit: int | None = None,
+) -> Iterator[Batch]:
+    """The filter's incidents, newest first, batch by batch; memory stays flat."""
     with database.read() as session:
         conditions = _conditions(session, wanted, editor)
         last: tuple[Any, int] | None = None
         seen = 0
         while limit is None or seen < limit:
-            query = select(Incident).where(*conditions)
+            query = incident_select(conditions)
             if last is not None:
                 # Keyset paging: stable and cheap however deep the export goes.
                 query = query.where(
                     (Incident.date_start < last[0])
                     | ((Incident.date_start == last[0]) & (Incident.id < last[1]))
                 )
-            batch = session.scalars(
-                query.order_by(Incident.date_start.desc(), Incident.id.desc())
-                .limit(BATCH if limit is None else min(BATCH, limit - seen))
-                .options(
-                    selectinload(Incident.place),
-                    selectinload(Incident.sector),
-                    selectinload(Incident.external_ids),
-                    selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
-                    selectinload(Incident.claims).options(
-                        selectinload(Claim.claimant),
-                        selectinload(Claim.figures).selectinload(CasualtyFigure.actor),
-                        selectinload(Claim.source_links).selectinload(ClaimSource.source),
-                    ),
-                )
-            ).all()
-            if not batch:
+            size = BATCH if limit is None else min(BATCH, limit - seen)
+            query = query.order_by(Incident.date_start.desc(), Incident.id.desc()).limit(size)
+            batch = read_batch(session, query, with_claims=with_claims)
+            if not batch.incidents:
                 return
-            yield from batch
-            seen += len(batch)
-            last = (batch[-1].date_start, batch[-1].id)
-            session.expunge_all()  # keep memory flat
+            yield batch
+            seen += len(batch.incidents)
+            last = (batch.incidents[-1]["date_start"], batch.incidents[-1]["id"])
 
 
-def incident_url(base: str, incident: Incident) -> str:
-    return f"{base}/incidents/{incident.id}/{slugify(incident.title)}"
+def incident_document(base: str, batch: Batch, incident: RowMapping) -> dict[str, Any]:
+    """An incident with its claims, as the JSON export and the API give it."""
+    document = incident_row(base, batch, incident)
+    document["claims"] = [
+        claim_row(base, incident, c) for c in batch.claims.get(incident["id"], [])
+    ]
+    return document
 
 
-def incident_row(base: str, incident: Incident) -> dict[str, Any]:
+def incident_url(base: str, incident_id: int, title: str) -> str:
+    return f"{base}/incidents/{incident_id}/{slugify(title)}"
+
+
+def incident_row(base: str, batch: Batch, incident: RowMapping) -> dict[str, Any]:
+    statuses = batch.claim_statuses.get(incident["id"], [])
+    updated_at = incident["updated_at"]
     return {
-        "id": incident.id,
-        "url": incident_url(base, incident),
-        "title": incident.title,
-        "date_start": incident.date_start.isoformat(),
-        "date_end": incident.date_end.isoformat(),
-        "date_precision": incident.date_precision,
-        "country": incident.country,
-        "sector": incident.sector.slug if incident.sector else None,
-        "place": incident.place.slug if incident.place else None,
-        "location": incident.location,
-        "latitude": incident.latitude,
-        "longitude": incident.longitude,
-        "geo_precision": incident.geo_precision,
-        "event_type": incident.event_type,
-        "sub_event_type": incident.sub_event_type,
-        "actors": [{"actor": a.actor.slug, "role": a.role} for a in incident.actor_links],
-        "claims": len(incident.claims),
-        "contested": is_contested(c.status for c in incident.claims),
-        "min_claimed_killed": incident.min_claimed_killed,
-        "max_claimed_killed": incident.max_claimed_killed,
-        "assessed_killed_low": incident.assessed_killed_low,
-        "assessed_killed_best": incident.assessed_killed_best,
-        "assessed_killed_high": incident.assessed_killed_high,
-        "assessed_wounded_low": incident.assessed_wounded_low,
-        "assessed_wounded_high": incident.assessed_wounded_high,
-        "summary": incident.summary,
-        "external_ids": [f"{e.dataset}:{e.external_id}" for e in incident.external_ids],
-        "review_state": incident.review_state,
-        "version": incident.version,
-        "updated_at": incident.updated_at.isoformat() if incident.updated_at else None,
-        "notes": incident.notes,
-        "assessment_note": incident.assessment_note,
+        "id": incident["id"],
+        "url": incident_url(base, incident["id"], incident["title"]),
+        "title": incident["title"],
+        "date_start": incident["date_start"].isoformat(),
+        "date_end": incident["date_end"].isoformat(),
+        "date_precision": incident["date_precision"],
+        "country": incident["country"],
+        "sector": incident["sector_slug"],
+        "place": incident["place_slug"],
+        "location": incident["location"],
+        "latitude": incident["latitude"],
+        "longitude": incident["longitude"],
+        "geo_precision": incident["geo_precision"],
+        "event_type": incident["event_type"],
+        "sub_event_type": incident["sub_event_type"],
+        "actors": batch.actors.get(incident["id"], []),
+        "claims": len(statuses),
+        "contested": is_contested(statuses),
+        "min_claimed_killed": incident["min_claimed_killed"],
+        "max_claimed_killed": incident["max_claimed_killed"],
+        "assessed_killed_low": incident["assessed_killed_low"],
+        "assessed_killed_best": incident["assessed_killed_best"],
+        "assessed_killed_high": incident["assessed_killed_high"],
+        "assessed_wounded_low": incident["assessed_wounded_low"],
+        "assessed_wounded_high": incident["assessed_wounded_high"],
+        "summary": incident["summary"],
+        "external_ids": batch.external_ids.get(incident["id"], []),
+        "review_state": incident["review_state"],
+        "version": incident["version"],
+        "updated_at": updated_at.isoformat() if updated_at else None,
+        "notes": incident["notes"],
+        "assessment_note": incident["assessment_note"],
     }
 
 
-def claim_row(base: str, incident: Incident, claim: Claim) -> dict[str, Any]:
-    killed = [f for f in claim.figures if f.outcome == "killed"]
+def claim_row(base: str, incident: RowMapping, claim: dict[str, Any]) -> dict[str, Any]:
+    killed = [f for f in claim["figures"] if f["outcome"] == "killed"]
     return {
-        "incident_id": incident.id,
-        "incident_url": incident_url(base, incident),
-        "incident_title": incident.title,
-        "incident_date": incident.date_start.isoformat(),
-        "claim_id": claim.id,
-        "claimant": claim.claimant.slug if claim.claimant else None,
-        "spokesperson": claim.spokesperson,
-        "spokesperson_role": claim.spokesperson_role,
-        "claimed_on": claim.claimed_on.isoformat() if claim.claimed_on else None,
-        "kind": claim.kind,
-        "status": claim.status,
-        "credibility": claim.credibility,
-        "responds_to": claim.responds_to_id,
-        "statement": claim.statement,
-        "statement_language": claim.statement_language,
-        "translation": claim.translation,
-        "figures": [
-            {
-                "party": f.party,
-                "actor": f.actor.slug if f.actor else None,
-                "outcome": f.outcome,
-                "low": f.low,
-                "high": f.high,
-            }
-            for f in claim.figures
-        ],
-        "killed_low": sum(f.low for f in killed) if killed else None,
-        "killed_high": sum(f.high if f.high is not None else f.low for f in killed)
+        "incident_id": incident["id"],
+        "incident_url": incident_url(base, incident["id"], incident["title"]),
+        "incident_title": incident["title"],
+        "incident_date": incident["date_start"].isoformat(),
+        "claim_id": claim["id"],
+        "claimant": claim["claimant_slug"],
+        "spokesperson": claim["spokesperson"],
+        "spokesperson_role": claim["spokesperson_role"],
+        "claimed_on": claim["claimed_on"].isoformat() if claim["claimed_on"] else None,
+        "kind": claim["kind"],
+        "status": claim["status"],
+        "credibility": claim["credibility"],
+        "responds_to": claim["responds_to_id"],
+        "statement": claim["statement"],
+        "statement_language": claim["statement_language"],
+        "translation": claim["translation"],
+        "figures": claim["figures"],
+        "killed_low": sum(f["low"] for f in killed) if killed else None,
+        "killed_high": sum(f["high"] if f["high"] is not None else f["low"] for f in killed)
         if killed
         else None,
-        "sources": [
-            {
-                "url": s.url,
-                "outlet": s.outlet,
-                "title": s.title,
-                "published_on": s.published_on.isoformat() if s.published_on else None,
-                "language": s.language,
-                "reliability": s.reliability,
-            }
-            for s in claim.sources
-        ],
-        "note": claim.note,
+        "sources": claim["sources"],
+        "note": claim["note"],
     }
+
+
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _csv_cell(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    elif isinstance(value, bool):
-        value = "true" if value else "false"
-    return neutralise(value)
+    # Dispatch on the exact type: this runs for every cell of every export.
+    kind = type(value)
+    if kind is str:
+        return neutralise(value)
+    if kind is list or kind is dict:
+        return neutralise(_compact_json(value))
+    if kind is bool:
+        return "true" if value else "false"
+    return value
 
 
 def _csv_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -212,21 +337,30 @@ def _csv_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[s
 def csv_export(
     database: Database, wanted: IncidentFilter, *, base: str, editor: bool, per_claim: bool
 ) -> Iterator[str]:
-    incidents = _incidents(database, wanted, editor)
+    batches = _batches(database, wanted, editor, with_claims=per_claim)
     if per_claim:
-        rows = (claim_row(base, i, c) for i in incidents for c in i.claims)
+        rows = (
+            claim_row(base, i, c)
+            for b in batches
+            for i in b.incidents
+            for c in b.claims.get(i["id"], [])
+        )
         return _csv_lines(CLAIM_COLUMNS, rows)
-    return _csv_lines(INCIDENT_COLUMNS, (incident_row(base, i) for i in incidents))
+    return _csv_lines(
+        INCIDENT_COLUMNS, (incident_row(base, b, i) for b in batches for i in b.incidents)
+    )
 
 
 def json_export(
     database: Database, wanted: IncidentFilter, *, base: str, editor: bool
 ) -> Iterator[str]:
     yield '{"filter": ' + json.dumps(wanted.url()) + ', "incidents": ['
-    for n, incident in enumerate(_incidents(database, wanted, editor)):
-        row = incident_row(base, incident)
-        row["claims"] = [claim_row(base, incident, c) for c in incident.claims]
-        yield ("," if n else "") + json.dumps(row, ensure_ascii=False)
+    n = 0
+    for batch in _batches(database, wanted, editor, with_claims=True):
+        for incident in batch.incidents:
+            document = incident_document(base, batch, incident)
+            yield ("," if n else "") + json.dumps(document, ensure_ascii=False)
+            n += 1
     yield "]}"
 
 
@@ -235,17 +369,20 @@ def geojson_export(
 ) -> Iterator[str]:
     yield '{"type": "FeatureCollection", "features": ['
     n = 0
-    for incident in _incidents(database, wanted, editor):
-        if incident.latitude is None or incident.longitude is None:
-            continue
-        properties = incident_row(base, incident)
-        feature = {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [incident.longitude, incident.latitude]},
-            "properties": properties,
-        }
-        yield ("," if n else "") + json.dumps(feature, ensure_ascii=False)
-        n += 1
+    for batch in _batches(database, wanted, editor):
+        for incident in batch.incidents:
+            if incident["latitude"] is None or incident["longitude"] is None:
+                continue
+            feature = {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [incident["longitude"], incident["latitude"]],
+                },
+                "properties": incident_row(base, batch, incident),
+            }
+            yield ("," if n else "") + json.dumps(feature, ensure_ascii=False)
+            n += 1
     yield "]}"
 
 
@@ -258,17 +395,19 @@ def atom_feed(
     yield f"<title>{escape(title)}</title>\n<id>{escape(feed_url)}</id>\n<updated>{now}</updated>\n"
     yield f'<link rel="self" href="{escape(feed_url)}"/>\n'
     yield f'<link rel="alternate" href="{escape(base + wanted.url())}"/>\n'
-    for incident in _incidents(database, wanted, editor, limit=ATOM_ENTRIES):
-        url = incident_url(base, incident)
-        updated = (incident.updated_at or datetime.now(UTC)).isoformat()
-        claims = len(incident.claims)
-        contested = ", contested" if is_contested(c.status for c in incident.claims) else ""
-        summary = (
-            f"{incident.date_start.isoformat()}: {incident.summary} ({claims} claims{contested})"
-        )
-        yield (
-            f"<entry><title>{escape(incident.title)}</title><id>{escape(url)}</id>"
-            f'<link href="{escape(url)}"/><updated>{updated}</updated>'
-            f"<summary>{escape(summary)}</summary></entry>\n"
-        )
+    for batch in _batches(database, wanted, editor, limit=ATOM_ENTRIES):
+        for incident in batch.incidents:
+            url = incident_url(base, incident["id"], incident["title"])
+            updated = (incident["updated_at"] or datetime.now(UTC)).isoformat()
+            statuses = batch.claim_statuses.get(incident["id"], [])
+            contested = ", contested" if is_contested(statuses) else ""
+            summary = (
+                f"{incident['date_start'].isoformat()}: {incident['summary']}"
+                f" ({len(statuses)} claims{contested})"
+            )
+            yield (
+                f"<entry><title>{escape(incident['title'])}</title><id>{escape(url)}</id>"
+                f'<link href="{escape(url)}"/><updated>{updated}</updated>'
+                f"<summary>{escape(summary)}</summary></entry>\n"
+            )
     yield "</feed>\n"
