@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -71,13 +72,14 @@ class Claim(Timestamps, Base):
         one_of("kind", ClaimKind, "kind_known"),
         one_of("status", ClaimStatus, "status_known"),
         CheckConstraint("credibility IS NULL OR credibility BETWEEN 1 AND 6", name="credibility"),
+        # Both cover the status filter and facet: an incident's statuses, a status's incidents.
+        Index("ix_claims_incident_id_status", "incident_id", "status"),
+        Index("ix_claims_status_incident_id", "status", "incident_id"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
-    )
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     claimant_actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("actors.id", ondelete="RESTRICT"), index=True
     )

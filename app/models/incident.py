@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -81,6 +82,8 @@ class Incident(Timestamps, Base):
             name="assessed_wounded_ordered",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
+        # A sector's incidents in a date range, as the list and its facets ask for them.
+        Index("ix_incidents_sector_id_date_start", "sector_id", "date_start"),
         # A purged incident's id must never come back: permalinks and history name it.
         {"sqlite_autoincrement": True},
     )
@@ -156,11 +159,13 @@ class IncidentActor(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "actor_id", "role"),
         one_of("role", ActorRole, "role_known"),
+        # Covers "incidents this actor is in" (the actor filter) without reading the table.
+        Index("ix_incident_actors_actor_id_incident_id", "actor_id", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"))
     role: Mapped[str] = mapped_column(String(30))
     position: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -136,7 +136,9 @@ def _prepare(connection: Connection, rng: random.Random) -> _World:
         connection.execute(insert(actor_table), [dict(e, country=None, note="") for e in extra])
     aliases: dict[int, list[str]] = {}
     for actor_id, name in connection.execute(
-        select(name_table.c.actor_id, name_table.c.name).where(name_table.c.kind == "alias")
+        select(name_table.c.actor_id, name_table.c.name)
+        .where(name_table.c.kind == "alias")
+        .order_by(name_table.c.id)
     ):
         aliases.setdefault(actor_id, []).append(name)
     actors = [
@@ -156,7 +158,9 @@ def _prepare(connection: Connection, rng: random.Random) -> _World:
     }
     place_aliases: dict[int, list[str]] = {}
     for place_id, alias in connection.execute(
-        select(_table(PlaceAlias).c.place_id, _table(PlaceAlias).c.alias)
+        select(_table(PlaceAlias).c.place_id, _table(PlaceAlias).c.alias).order_by(
+            _table(PlaceAlias).c.id
+        )
     ):
         place_aliases.setdefault(place_id, []).append(alias)
     places: dict[int, list[tuple[int, str, float, float, list[str]]]] = {}
@@ -278,7 +282,7 @@ def _incident(
     title = f"{type_label}: {subs[sub_type].lower()} near {place_name}"
     summary = " ".join(rng.choices(world.sentences, k=rng.randint(2, 5)))
     killed: list[int] = []
-    statements: list[str] = []
+    statements: list[tuple[date, int, str]] = []
     first_claim = claim_id
     for n in range(rng.randint(1, 4)):
         replying = n > 0 and rng.random() < 0.6
@@ -286,13 +290,14 @@ def _incident(
         if replying and status == ClaimStatus.UNVERIFIED:
             status = ClaimStatus.DISPUTED
         statement = " ".join(rng.choices(world.sentences, k=rng.randint(1, 3)))
-        statements.append(statement)
+        claimed_on = end + timedelta(days=rng.choice((0, 0, 1, 2)))
+        statements.append((claimed_on, claim_id, statement))
         rows["claims"].append(
             (
                 claim_id,
                 incident_id,
                 involved[n % len(involved)][0],
-                end + timedelta(days=rng.choice((0, 0, 1, 2))),
+                claimed_on,
                 ClaimKind.DENIAL if replying and rng.random() < 0.3 else ClaimKind.CASUALTIES,
                 statement,
                 "en",
@@ -357,7 +362,8 @@ def _incident(
             *place_aliases,
             sector_name,
             *(part for actor in involved for part in (actor[1], *actor[2])),
-            *statements,
+            # In the incident page's order of claims: by date, then as entered.
+            *(statement for _, _, statement in sorted(statements)),
         ]
     )
     rows["incident_search"].append((incident_id, document))

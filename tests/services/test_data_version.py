@@ -1,0 +1,127 @@
+"""The data version moves with every write to what pages show, and only then."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from app.db import Database
+from app.models import Base, Incident
+from app.models.cache import CONTENT_TABLES
+from app.services.derived import refresh_derived
+from app.services.page_cache import PageCache, StoredPage, data_version
+from app.services.users import create_user
+from tests import factories as f
+from tests.services.test_browse import build_world
+
+# Tables no public page or export shows: writing them must not drop the page cache.
+NOT_CONTENT = {
+    "api_tokens",
+    "changes",
+    "data_version",
+    "login_attempts",
+    "site_settings",
+    "user_sessions",
+    "users",
+}
+
+
+def _version(database: Database) -> int:
+    with database.read() as s:
+        return data_version(s)
+
+
+def test_every_table_is_either_content_or_not() -> None:
+    assert set(CONTENT_TABLES) | NOT_CONTENT == set(Base.metadata.tables)
+    assert not set(CONTENT_TABLES) & NOT_CONTENT
+
+
+def test_the_migration_put_a_trigger_on_every_content_table(database: Database) -> None:
+    with database.read() as s:
+        if database.engine.dialect.name == "sqlite":
+            rows = s.execute(
+                text(
+                    "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+                    " AND name LIKE 'data_version_%'"
+                )
+            )
+        else:
+            rows = s.execute(
+                text("SELECT DISTINCT event_object_table FROM information_schema.triggers"
+                     " WHERE trigger_name LIKE 'data_version_%'")
+            )  # fmt: skip
+        assert {r[0] for r in rows} == set(CONTENT_TABLES)
+
+
+@pytest.mark.parametrize("table", CONTENT_TABLES)
+def test_any_change_to_a_content_table_moves_the_version(
+    table: str, database: Database, reference: None
+) -> None:
+    with database.write() as s:
+        build_world(s)
+        incidents = list(s.scalars(select(Incident)))
+        f.add_external_id(s, incidents[0], "acled", "PAK1")
+        refresh_derived(s, [i.id for i in incidents])
+    before = _version(database)
+    with database.write() as s:
+        column = next(iter(Base.metadata.tables[table].primary_key.columns)).name
+        changed = s.execute(text(f"UPDATE {table} SET {column} = {column}"))
+        assert changed.rowcount, f"{table} has no rows, so the test shows nothing"
+    assert _version(database) > before
+
+
+def test_deletes_and_inserts_move_it_too(database: Database, reference: None) -> None:
+    before = _version(database)
+    with database.write() as s:
+        build_world(s)
+    after_insert = _version(database)
+    assert after_insert > before
+    with database.write() as s:
+        s.execute(text("DELETE FROM claims"))
+    assert _version(database) > after_insert
+
+
+def test_accounts_and_sign_ins_leave_it_alone(database: Database) -> None:
+    before = _version(database)
+    with database.write() as s:
+        create_user(s, email="ed@example.org", role="editor", password="a long enough password")
+    with database.write() as s:
+        s.execute(text("UPDATE users SET email = email"))
+    assert _version(database) == before
+
+
+def test_a_rolled_back_write_leaves_it_alone(database: Database, reference: None) -> None:
+    before = _version(database)
+    with pytest.raises(RuntimeError), database.write() as s:
+        s.execute(text("UPDATE actors SET name = name"))
+        raise RuntimeError("the save failed")
+    assert _version(database) == before
+
+
+def _page(body: bytes) -> StoredPage:
+    return StoredPage(200, body, ())
+
+
+def test_the_cache_drops_everything_when_the_version_moves() -> None:
+    cache = PageCache()
+    cache.put(1, "a", _page(b"old"))
+    assert cache.get(1, "a") == _page(b"old")
+    assert cache.get(2, "a") is None
+    cache.put(2, "a", _page(b"new"))
+    assert cache.get(2, "a") == _page(b"new")
+    # A page rendered at an older version than the cache holds is not kept.
+    cache.put(1, "b", _page(b"stale"))
+    assert cache.get(1, "b") is None and cache.get(2, "b") is None
+
+
+def test_the_cache_is_bounded_in_pages_and_bytes() -> None:
+    cache = PageCache(max_pages=2, max_bytes=10)
+    cache.put(1, "a", _page(b"1234"))
+    cache.put(1, "b", _page(b"1234"))
+    cache.get(1, "a")  # now the most recently used
+    cache.put(1, "c", _page(b"1234"))
+    assert cache.get(1, "b") is None and cache.get(1, "a") is not None
+    cache.put(1, "d", _page(b"123456789"))
+    assert len(cache) == 1 and cache.get(1, "d") is not None
+    cache.put(1, "e", _page(b"x" * 11))
+    assert cache.get(1, "e") is None
