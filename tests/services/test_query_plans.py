@@ -1,0 +1,88 @@
+"""The list and its facets use the indexes made for them, and never read a whole table.
+
+On small test data a planner may prefer reading a table outright; PostgreSQL is told not to
+(enable_seqscan off) so the plan shows which index it can use, as it would on a large archive.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from app.db import Database
+from app.schemas.filters import IncidentFilter
+from app.services.browse import browse_incidents
+from tests.services.test_browse import build_world
+
+BENCH_FILTER = IncidentFilter(
+    sectors=("chaman-spin-boldak",),
+    date_from=date(2024, 1, 1),
+    date_to=date(2024, 12, 31),
+    actors=("afghan-taliban",),
+)
+
+
+def _plans(database: Database, wanted: IncidentFilter) -> dict[str, str]:
+    """Each query the list page makes for this filter, with its plan as one text."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.startswith("SELECT"):
+            statements.append((statement, params))
+
+    event.listen(database.engine, "before_cursor_execute", capture)
+    try:
+        with database.read() as s:
+            browse_incidents(s, wanted)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", capture)
+    sqlite = database.engine.dialect.name == "sqlite"
+    plans = {}
+    with database.engine.connect() as connection:
+        if not sqlite:
+            connection.execute(text("SET enable_seqscan = off"))
+        for statement, params in statements:
+            rows = connection.exec_driver_sql(
+                ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, params
+            ).all()
+            plans[statement] = "\n".join(str(r[-1]) for r in rows)
+    return plans
+
+
+def _table_reads(plans: dict[str, str], table: str) -> list[str]:
+    return [
+        s for s, p in plans.items() if f"SCAN {table}\n" in p + "\n" or f"Seq Scan on {table} " in p
+    ]
+
+
+@pytest.fixture
+def world(database: Database, reference: None) -> None:
+    with database.write() as s:
+        build_world(s)
+
+
+def test_the_benchmark_filter(database: Database, world: None) -> None:
+    plans = _plans(database, BENCH_FILTER)
+    everything = "\n".join(plans.values())
+    assert "ix_incident_actors_actor_id_incident_id" in everything  # the actor filter
+    assert "ix_claims_incident_id_status" in everything  # the status facet
+    for table in ("incidents", "incident_actors", "claims"):
+        assert not _table_reads(plans, table), table
+
+
+def test_a_status_filter(database: Database, world: None) -> None:
+    plans = _plans(database, IncidentFilter(statuses=("disputed",)))
+    assert "ix_claims_status_incident_id" in "\n".join(plans.values())
+    assert not _table_reads(plans, "claims")
+
+
+def test_a_sector_and_dates(database: Database, world: None) -> None:
+    plans = _plans(
+        database,
+        IncidentFilter(sectors=("kurram-paktia-khost",), date_from=date(2025, 1, 1)),
+    )
+    count = next(p for s, p in plans.items() if s.startswith("SELECT count(*)"))
+    assert "ix_incidents_sector_id_date_start" in count
