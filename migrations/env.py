@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from app.config import load_settings
 from app.db import create_db_engine
 from app.models import Base
-from app.models.search import POSTGRES_TSV_INDEX, SQLITE_FTS_TABLE
+from app.models.search import POSTGRES_TSV_COLUMN, POSTGRES_TSV_INDEX, SQLITE_FTS_TABLE
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,6 +17,8 @@ target_metadata = Base.metadata
 def _include_name(name: str | None, type_: str, _parent: object) -> bool:
     """Leave the full-text objects one dialect's migration creates out of the comparison."""
     if type_ == "table" and name and name.startswith(SQLITE_FTS_TABLE):
+        return False
+    if type_ == "column" and name == POSTGRES_TSV_COLUMN:
         return False
     return not (type_ == "index" and name == POSTGRES_TSV_INDEX)
 

@@ -14,6 +14,7 @@ from app.models.base import Base
 # Objects the migration creates for one dialect only; Alembic's comparison leaves them alone.
 SQLITE_FTS_TABLE = "incident_search_fts"
 POSTGRES_TSV_INDEX = "ix_incident_search_body_tsv"
+POSTGRES_TSV_COLUMN = "body_tsv"  # generated from body, see the stored_tsvector migration
 TEXT_SEARCH_CONFIG = "simple"  # no stemming: names and transliterations must match as written
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, column, func, literal_column, select, text
 
 from app.models import Incident, IncidentSearch
-from app.models.search import SQLITE_FTS_TABLE, TEXT_SEARCH_CONFIG
+from app.models.search import POSTGRES_TSV_COLUMN, SQLITE_FTS_TABLE, TEXT_SEARCH_CONFIG
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -45,6 +45,8 @@ def text_match_condition(q: str, dialect: str) -> ColumnElement[bool] | None:
         )
         return Incident.id.in_(matching)
     config: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'")
-    document = func.to_tsvector(config, IncidentSearch.body)
+    document: ColumnElement[Any] = literal_column(
+        f"{IncidentSearch.__tablename__}.{POSTGRES_TSV_COLUMN}"
+    )
     query = func.plainto_tsquery(config, " ".join(words))
     return Incident.id.in_(select(IncidentSearch.incident_id).where(document.op("@@")(query)))
