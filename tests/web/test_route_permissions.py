@@ -189,3 +189,25 @@ def test_route_access_by_role(
             elif not allowed and role != "anonymous" and not forbidden:
                 failures.append((method, path, response.status_code, "let a lower role in"))
     assert failures == []
+
+
+@pytest.mark.parametrize("token_kind", ["none", "another browser's", "garbled"])
+def test_every_cookie_write_refuses_a_missing_or_foreign_csrf_token(
+    settings: Settings, database: Database, ids: dict[str, str], token_kind: str
+) -> None:
+    """Even a signed-in admin's browser cannot be made to write by another site."""
+    app = create_app(settings, database)
+    with TestClient(app) as admin, TestClient(app) as stranger:
+        sign_in(admin, "admin@example.org")
+        foreign = page_token(stranger, "/login")
+        writes = [r for r in app_routes(app) if r[0] != "GET" and ACCESS[r] != TOKEN]
+        assert len(writes) > 10
+        for method, path in writes:
+            url = path.format(**ids)
+            data = {"version": "1"}
+            if token_kind == "another browser's":
+                data["csrf_token"] = foreign
+            elif token_kind == "garbled":
+                data["csrf_token"] = "x" * 43
+            response = admin.request(method, url, data=data, follow_redirects=False)
+            assert response.status_code == 403, (method, path, response.status_code)
