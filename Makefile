@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format e2e migrate demo clean page-weight screenshots bench
+.PHONY: run test lint format e2e migrate demo clean page-weight screenshots bench soak
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -43,6 +43,10 @@ screenshots: $(INSTALLED)  ## docs/screenshots of the home page, map and timelin
 bench: $(INSTALLED)  ## load tests at 100,000 and 1,000,000 incidents beside Datasette (needs wrk; ~1 h)
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+
+soak: $(INSTALLED)  ## kill the app mid-write, restart PostgreSQL under load, 64 clients (~15 min)
+	@command -v wrk >/dev/null || { echo "soak needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/soak.py
 
 migrate: $(INSTALLED)
 	$(BIN)/incidents migrate

@@ -507,7 +507,9 @@ def machine() -> dict[str, Any]:
     versions["python"] = platform.python_version()
     versions["sqlite"] = sqlite3.sqlite_version
     versions["wrk"] = subprocess.run(
-        ["wrk", "--version"], capture_output=True, text=True  # noqa: S607
+        ["wrk", "--version"],  # noqa: S607
+        capture_output=True,
+        text=True,
     ).stdout.split()[1]
     try:
         versions["postgresql"] = subprocess.run(
