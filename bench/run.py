@@ -91,6 +91,18 @@ def cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def sql(url: str, statement: str, **params: Any) -> list[Any]:
+    """The rows of one statement, on a connection opened for it alone."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(statement), params))
+    finally:
+        engine.dispose()
+
+
 # --- databases -----------------------------------------------------------------------------
 
 
@@ -101,16 +113,10 @@ def database_url(engine: str, size: int) -> str:
 
 
 def _incident_count(url: str) -> int | None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
     try:
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM incidents")).scalar_one())
+        return int(sql(url, "SELECT count(*) FROM incidents")[0][0])
     except Exception:
         return None
-    finally:
-        engine.dispose()
 
 
 def _recreate_postgres(size: int) -> None:
@@ -234,17 +240,11 @@ def _rss_kib(pids: list[int]) -> int:
 
 def export_range(url: str) -> tuple[str, int]:
     """A date range whose published incidents number about EXPORT_ROWS (all, if fewer)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        days = connection.execute(
-            text(
-                "SELECT date_start, count(*) FROM incidents WHERE review_state = 'published'"
-                " GROUP BY date_start ORDER BY date_start DESC"
-            )
-        ).all()
-    engine.dispose()
+    days = sql(
+        url,
+        "SELECT date_start, count(*) FROM incidents WHERE review_state = 'published'"
+        " GROUP BY date_start ORDER BY date_start DESC",
+    )
     rows = 0
     first = days[-1][0]
     for day, count in days:
@@ -432,18 +432,12 @@ def datasette_server(database: Path) -> Iterator[str]:
 
 
 def published_incident(url: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        middle = connection.execute(
-            text(
-                "SELECT id FROM incidents WHERE review_state = 'published'"
-                " ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM incidents)"
-            )
-        ).scalar_one()
-    engine.dispose()
-    return int(middle)
+    middle = sql(
+        url,
+        "SELECT id FROM incidents WHERE review_state = 'published'"
+        " ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM incidents)",
+    )
+    return int(middle[0][0])
 
 
 def measure(engine: str, size: int, seconds: int) -> dict[str, Any]:

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.import_acled import write_export
-from bench.run import DATA, free_port, log, wait_until_up
+from bench.run import DATA, free_port, log, sql, wait_until_up
 
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 DOC = ROOT / "docs" / "reliability.md"
@@ -98,8 +98,6 @@ def api_token(url: str) -> str:
 def checks(url: str, since_id: int = 0) -> dict[str, Any]:
     """Integrity, and wholeness: every incident has its search text, and every incident saved
     after `since_id` its history (synthetic incidents have none)."""
-    from sqlalchemy import create_engine, text
-
     result: dict[str, Any] = {}
     if url.startswith("sqlite"):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
@@ -107,31 +105,24 @@ def checks(url: str, since_id: int = 0) -> dict[str, Any]:
             result["foreign_key_problems"] = len(
                 connection.execute("PRAGMA foreign_key_check").fetchall()
             )
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        result["incidents"] = connection.execute(text("SELECT count(*) FROM incidents")).scalar()
-        result["without_search_text"] = connection.execute(
-            text(
-                "SELECT count(*) FROM incidents i LEFT JOIN incident_search s"
-                " ON s.incident_id = i.id WHERE s.incident_id IS NULL"
-            )
-        ).scalar()
-        result["without_history"] = connection.execute(
-            text(
-                "SELECT count(*) FROM incidents i WHERE i.id > :since AND NOT EXISTS"
-                " (SELECT 1 FROM changes c WHERE c.entity_type = 'incident'"
-                " AND c.entity_id = i.id)"
-            ),
-            {"since": since_id},
-        ).scalar()
-        result["last_id"] = connection.execute(text("SELECT max(id) FROM incidents")).scalar()
-        result["orphan_claims"] = connection.execute(
-            text(
-                "SELECT count(*) FROM claims c LEFT JOIN incidents i ON i.id = c.incident_id"
-                " WHERE i.id IS NULL"
-            )
-        ).scalar()
-    engine.dispose()
+    result["incidents"] = sql(url, "SELECT count(*) FROM incidents")[0][0]
+    result["last_id"] = sql(url, "SELECT max(id) FROM incidents")[0][0]
+    result["without_search_text"] = sql(
+        url,
+        "SELECT count(*) FROM incidents i LEFT JOIN incident_search s"
+        " ON s.incident_id = i.id WHERE s.incident_id IS NULL",
+    )[0][0]
+    result["without_history"] = sql(
+        url,
+        "SELECT count(*) FROM incidents i WHERE i.id > :since AND NOT EXISTS"
+        " (SELECT 1 FROM changes c WHERE c.entity_type = 'incident' AND c.entity_id = i.id)",
+        since=since_id,
+    )[0][0]
+    result["orphan_claims"] = sql(
+        url,
+        "SELECT count(*) FROM claims c LEFT JOIN incidents i ON i.id = c.incident_id"
+        " WHERE i.id IS NULL",
+    )[0][0]
     return result
 
 
@@ -187,20 +178,12 @@ def create_incident(base: str, token: str, title: str) -> int | None:
 
 
 def ids_present(url: str, ids: list[int]) -> int:
-    from sqlalchemy import create_engine, text
-
-    if not ids:
-        return 0
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        present = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            present += connection.execute(
-                text(f"SELECT count(*) FROM incidents WHERE id IN ({','.join(map(str, chunk))})")  # noqa: S608
-            ).scalar_one()
-    engine.dispose()
-    return int(present)
+    present = 0
+    for start in range(0, len(ids), 500):
+        chunk = ",".join(str(i) for i in ids[start : start + 500])
+        statement = f"SELECT count(*) FROM incidents WHERE id IN ({chunk})"  # noqa: S608
+        present += sql(url, statement)[0][0]
+    return present
 
 
 # --- 1. kill an import ----------------------------------------------------------------------------

@@ -47,26 +47,26 @@ def test_the_same_seed_gives_the_same_data(scratch: ScratchDatabases) -> None:
         database.dispose()
 
 
+def _derived(database: Database) -> list[Any]:
+    """Each incident's stored values derived from its claims and text."""
+    with database.read() as s:
+        return list(
+            s.execute(
+                select(Incident.id, Incident.min_claimed_killed, Incident.max_claimed_killed,
+                       IncidentSearch.body)
+                .join(IncidentSearch, IncidentSearch.incident_id == Incident.id)
+                .order_by(Incident.id)
+            )
+        )  # fmt: skip
+
+
 def test_derived_values_follow_the_apps_own_rules(database: Database) -> None:
     synthesize(database, 150, seed=3)
-    with database.read() as s:
-        stored = s.execute(
-            select(Incident.id, Incident.min_claimed_killed, Incident.max_claimed_killed,
-                   IncidentSearch.body)
-            .join(IncidentSearch, IncidentSearch.incident_id == Incident.id)
-            .order_by(Incident.id)
-        ).all()  # fmt: skip
+    stored = _derived(database)
     assert len(stored) == 150
     with database.write() as s:
         refresh_derived(s, [row.id for row in stored])
-    with database.read() as s:
-        recomputed = s.execute(
-            select(Incident.id, Incident.min_claimed_killed, Incident.max_claimed_killed,
-                   IncidentSearch.body)
-            .join(IncidentSearch, IncidentSearch.incident_id == Incident.id)
-            .order_by(Incident.id)
-        ).all()  # fmt: skip
-    assert recomputed == stored
+    assert _derived(database) == stored
     assert any(row.max_claimed_killed for row in stored)
 
 
