@@ -177,7 +177,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
         password, generated = generate_password(), True
     database = migrate_database(settings)
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             user = create_user(session, email=args.email, role=args.role, password=password)
             email, role = user.email, user.role
     except UserError as error:
@@ -206,7 +206,7 @@ def _change_user(settings: Settings, email: str, change: Callable[[Session, User
 
     database = migrate_database(settings)
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             user = find_user_by_email(session, email)
             if user is None:
                 raise CommandError(f"there is no user with email {email.strip().lower()}")
@@ -373,7 +373,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> None:
 
     database = migrate_database(settings)
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             user = find_user_by_email(session, args.email)
             if user is None:
                 raise CommandError(f"there is no user {args.email}")
@@ -389,7 +389,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> None:
 
     database = _open_database(settings)
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             if not revoke_token(session, args.id):
                 raise CommandError(f"there is no active token {args.id}")
     finally:

@@ -82,10 +82,14 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on any error."""
+    def write(self, *, content: bool = True) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error.
+
+        `content=False` promises the transaction writes nothing a page shows (accounts,
+        sessions, settings), so on PostgreSQL it need not queue behind imports and saves.
+        """
         with self._writer() as session, session.begin():
-            if self.engine.dialect.name == "postgresql":
+            if content and self.engine.dialect.name == "postgresql":
                 # Writers queue on the data-version row before touching anything else (SQLite's
                 # BEGIN IMMEDIATE, as it were): the triggers that raise the version lock that
                 # row, and taking it first means two writers can never deadlock over it.

@@ -40,7 +40,7 @@ class SecretKey:
 
     def __call__(self) -> str:
         if self.value is None:
-            with self.database.write() as session:
+            with self.database.write(content=False) as session:
                 self.value = ensure_secret_key(session)
         return self.value
 

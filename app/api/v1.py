@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Actor, Incident, Place, Sector, Source, User
-from app.models.vocab import ReviewState
 from app.schemas.filters import parse_incident_filter
 from app.schemas.forms import FormData, parse_claim_form, parse_incident_form, parse_source_fields
 from app.services import editing, sources
 from app.services.browse import filter_conditions, resolve_filter
 from app.services.exports import incident_document, incident_row, incident_select, read_batch
+from app.services.incidents import visible_to
 from app.services.tokens import user_for_api_token
 from app.web.deps import DatabaseDep, SessionDep, get_database
 
@@ -125,9 +125,14 @@ def list_incidents(
     )
 
 
-def _incident_document(request: Request, session: Session, incident_id: int) -> dict[str, Any]:
-    """The incident as the JSON export gives it; it must exist."""
-    batch = read_batch(session, incident_select([Incident.id == incident_id]), with_claims=True)
+def _incident_document(
+    request: Request, session: Session, incident_id: int, *, include_unpublished: bool = True
+) -> dict[str, Any]:
+    """The incident as the JSON export gives it, or a 404 problem."""
+    conditions = [Incident.id == incident_id, *visible_to(include_unpublished)]
+    batch = read_batch(session, incident_select(conditions), with_claims=True)
+    if not batch.incidents:
+        raise ProblemError(404, "Not found", f"There is no incident {incident_id}.")
     return incident_document(_base(request), batch, batch.incidents[0])
 
 
@@ -135,10 +140,7 @@ def _incident_document(request: Request, session: Session, incident_id: int) -> 
 def read_incident(
     request: Request, session: SessionDep, user: ApiUser, incident_id: Id
 ) -> dict[str, Any]:
-    visible = [] if user is not None else [Incident.review_state == ReviewState.PUBLISHED]
-    if session.scalar(select(Incident.id).where(Incident.id == incident_id, *visible)) is None:
-        raise ProblemError(404, "Not found", f"There is no incident {incident_id}.")
-    return _incident_document(request, session, incident_id)
+    return _incident_document(request, session, incident_id, include_unpublished=user is not None)
 
 
 def _actor(actor: Actor) -> dict[str, Any]:

@@ -7,11 +7,16 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 
 class BackupError(Exception):
     """What went wrong, in one line for the person running the command."""
+
+
+READ_VERSION = "SELECT version FROM data_version WHERE id = 1"
 
 
 def _sqlite_path(url: str) -> Path:
@@ -52,9 +57,47 @@ def backup(url: str, target: Path) -> None:
         raise BackupError(f"pg_dump failed: {result.stderr.strip().splitlines()[-1:]}")
 
 
+def _data_version(url: str) -> int | None:
+    """The record's version (models/cache.py), or None where there is no such table yet."""
+    if make_url(url).get_backend_name() == "sqlite" and not _sqlite_path(url).exists():
+        return None  # connecting would create the file
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(text(READ_VERSION)).scalar()
+            return None if version is None else int(version)
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def _move_version_past(url: str, before: int | None) -> None:
+    """A backup brings back an older version number; move it past every number the live
+    database has used, so no page cached before the restore can match again."""
+    restored = _data_version(url)
+    if restored is None:
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE data_version SET version = :v WHERE id = 1"),
+                {"v": max(restored, before or 0) + 1},
+            )
+    finally:
+        engine.dispose()
+
+
 def restore(url: str, source: Path) -> None:
     if not source.exists():
         raise BackupError(f"there is no backup at {source}")
+    before = _data_version(url)
+    _restore(url, source)
+    _move_version_past(url, before)
+
+
+def _restore(url: str, source: Path) -> None:
     if make_url(url).get_backend_name() == "sqlite":
         try:
             with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as backup_copy:

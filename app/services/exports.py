@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -318,8 +319,9 @@ def _csv_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[s
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
+    cells_of = itemgetter(*columns)
     for row in rows:
-        writer.writerow([_csv_cell(row[c]) for c in columns])
+        writer.writerow(map(_csv_cell, cells_of(row)))
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import ColumnElement, Integer, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import CasualtyFigure, Claim, ClaimSource, Incident, IncidentActor, Place
@@ -41,15 +41,19 @@ def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Clai
     return {incident_id: ClaimSummary(count, bool(flag)) for incident_id, count, flag in rows}
 
 
+def visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
+    """Readers see published incidents only; editors see drafts and archived ones too."""
+    return [] if include_unpublished else [Incident.review_state == ReviewState.PUBLISHED]
+
+
 def get_incident(
     session: Session, incident_id: int, *, include_unpublished: bool = False
 ) -> Incident | None:
     """An incident with everything its page shows, in a fixed number of queries. Readers see
     published incidents only; editors see drafts and archived ones too."""
-    visible = [] if include_unpublished else [Incident.review_state == ReviewState.PUBLISHED]
     return session.scalar(
         select(Incident)
-        .where(Incident.id == incident_id, *visible)
+        .where(Incident.id == incident_id, *visible_to(include_unpublished))
         .options(
             selectinload(Incident.place).selectinload(Place.aliases),
             selectinload(Incident.sector),

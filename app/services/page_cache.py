@@ -22,8 +22,9 @@ MAX_PAGES = 2_000
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def data_version(session: Session) -> int:
-    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+def data_version(session: Session) -> int | None:
+    """None when the row is missing: then nothing tracks writes and nothing may be cached."""
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1))
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class PageCache:
 
     def get(self, version: int, key: str) -> StoredPage | None:
         with self._lock:
-            page = self._pages.get(key) if version == self._version else None
+            if version != self._version:
+                self._start(version)
+            page = self._pages.get(key)
             if page is None:
                 self.misses += 1
                 return None
@@ -58,10 +61,10 @@ class PageCache:
 
     def put(self, version: int, key: str, page: StoredPage) -> None:
         with self._lock:
-            if self._version is not None and version < self._version:
-                return  # rendered before a write another request has already seen
             if version != self._version:
-                self._version, self._pages, self._bytes = version, OrderedDict(), 0
+                # Any other version, lower too: a restored backup sets the counter back, and
+                # pages kept from before must never match it again.
+                self._start(version)
             if len(page.body) > self.max_bytes:
                 return
             old = self._pages.pop(key, None)
@@ -70,6 +73,9 @@ class PageCache:
             while len(self._pages) > self.max_pages or self._bytes > self.max_bytes:
                 _, dropped = self._pages.popitem(last=False)
                 self._bytes -= len(dropped.body)
+
+    def _start(self, version: int) -> None:
+        self._version, self._pages, self._bytes = version, OrderedDict(), 0
 
     def __len__(self) -> int:
         return len(self._pages)

@@ -25,8 +25,6 @@ from app.models import (
     Actor,
     ActorName,
     Base,
-    Claim,
-    Incident,
     Place,
     PlaceAlias,
     Sector,
@@ -38,6 +36,7 @@ from app.services.derived import search_document
 from app.services.reference import load_reference_data
 
 BATCH = 5_000
+MAX_CLAIMS = 4  # per incident
 FIRST_DAY = date(2021, 1, 1)
 DAYS = 5 * 365
 SYNTH_SOURCES = 2_000
@@ -284,7 +283,7 @@ def _incident(
     killed: list[int] = []
     statements: list[tuple[date, int, str]] = []
     first_claim = claim_id
-    for n in range(rng.randint(1, 4)):
+    for n in range(rng.randint(1, MAX_CLAIMS)):
         replying = n > 0 and rng.random() < 0.6
         status = rng.choices(STATUSES, cum_weights=STATUS_CUMULATIVE)[0]
         if replying and status == ClaimStatus.UNVERIFIED:
@@ -408,19 +407,28 @@ def _write(connection: Connection, batch: _Batch) -> None:
         )
 
 
-def _next_id(connection: Connection, model: type[Any]) -> int:
-    return (connection.scalar(select(func.max(_table(model).c.id))) or 0) + 1
-
-
-def _advance_postgres_sequences(connection: Connection) -> None:
-    """Explicit ids do not move PostgreSQL's sequences; move them past what synth wrote."""
-    for table in ("incidents", "claims"):
-        connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608
-                f" (SELECT max(id) FROM {table}))"
-            )
+def _reserve_ids(connection: Connection, table: str, count: int) -> int:
+    """The first of `count` ids no one else will be given, reserved before any is written:
+    the app may add incidents while synth runs, and ids of purged rows are never reused."""
+    highest = connection.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}"))  # noqa: S608
+    if connection.dialect.name == "sqlite":
+        issued = connection.scalar(
+            text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}
         )
+        first = max(highest or 0, issued or 0) + 1
+        connection.execute(text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
+        connection.execute(
+            text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :last)"),
+            {"t": table, "last": first + count - 1},
+        )
+        return first
+    sequence = connection.scalar(text(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
+    issued = connection.scalar(
+        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")  # noqa: S608
+    )
+    first = max(highest or 0, issued or 0) + 1
+    connection.execute(text("SELECT setval(:s, :last)"), {"s": sequence, "last": first + count - 1})
+    return first
 
 
 class SynthFailed(RuntimeError):
@@ -467,10 +475,11 @@ def synthesize(
     report = SynthReport()
     with database.write() as session:
         load_reference_data(session)
-    with database.engine.begin() as connection:
+    with database.write() as session:
+        connection = session.connection()
         world = _prepare(connection, rng)
-        incident_id = _next_id(connection, Incident)
-        claim_id = _next_id(connection, Claim)
+        incident_id = _reserve_ids(connection, "incidents", count)
+        claim_id = _reserve_ids(connection, "claims", count * MAX_CLAIMS)
     dialect = database.engine.dialect.name
     # Another process draws the batches while this one writes them, so the two use both cores
     # (a thread would fight the writer for the GIL). It alone uses the random sequence, so the
@@ -488,8 +497,9 @@ def synthesize(
         while (batch := batches.get()) is not None:
             if isinstance(batch, str):
                 raise SynthFailed(batch)
-            with database.engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
-                _write(connection, batch)
+            # The app's own write transaction: the write lock first, as every writer takes it.
+            with database.write() as session:
+                _write(session.connection(), batch)
             report.incidents += len(batch.rows["incidents"])
             report.claims += len(batch.rows["claims"])
             report.figures += len(batch.rows["casualty_figures"])
@@ -498,7 +508,4 @@ def synthesize(
     finally:
         drawer.kill()
         drawer.join()
-    if database.engine.dialect.name == "postgresql":
-        with database.engine.begin() as connection:
-            _advance_postgres_sequences(connection)
     return report

@@ -126,7 +126,7 @@ def user_create(
     password: PasswordField = "",
 ) -> Response:
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             users.create_user(session, email=email, role=role, password=password)
     except UserError as error:
         # The typed email and role are kept; the password never comes back.
@@ -152,7 +152,7 @@ def user_role(
     role: RoleField = "",
 ) -> Response:
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             target = _target(session, user_id)
             users.set_role(session, target, role, acting_admin=admin)
     except UserError as error:
@@ -170,7 +170,7 @@ def user_active(
     active: ActiveField = "",
 ) -> Response:
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             target = _target(session, user_id)
             if active == "1":
                 users.reactivate(session, target, acting_admin=admin)
@@ -193,7 +193,7 @@ def user_password(
     password: PasswordField = "",
 ) -> Response:
     try:
-        with database.write() as session:
+        with database.write(content=False) as session:
             target = _target(session, user_id)
             users.set_password(session, target, password)
     except UserError as error:

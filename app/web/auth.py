@@ -94,7 +94,7 @@ def login(
     client = client_address(request)
     with database.read() as session:
         verdict = check_password(session, email=email, password=password, client=client)
-    with database.write() as session:
+    with database.write(content=False) as session:
         signed_in = record_sign_in(
             session, verdict, client=client, user_agent=request.headers.get("user-agent", "")
         )
@@ -112,7 +112,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, database: DatabaseDep) -> Response:
-    with database.write() as session:
+    with database.write(content=False) as session:
         sign_out(session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/incidents", status_code=303)
     response.headers.append(

@@ -13,7 +13,7 @@ from app.services.page_cache import PageCache, StoredPage, data_version
 from app.web.htmx import is_fragment_request
 
 # Headers that belong to one response, not to the page.
-NOT_STORED = {"content-length", "set-cookie"}
+NOT_STORED = {"content-length"}
 
 
 def cached_page(
@@ -24,6 +24,8 @@ def cached_page(
         return render()
     # Read before the page's data, in the same transaction: see services/page_cache.py.
     version = data_version(session)
+    if version is None:
+        return render()
     # The whole URL: the host and scheme are in canonical links and previews.
     # The whole URL: the host and scheme are in canonical links and previews. The day too: a
     # page may say how long ago something was.
@@ -33,7 +35,9 @@ def cached_page(
     if stored is not None:
         return Response(stored.body, stored.status, dict(stored.headers))
     response = render()
-    if response.status_code == 200 and "set-cookie" not in response.headers:
+    # A page that printed this browser's CSRF token is this browser's alone.
+    token_printed = bool(getattr(request.state, "csrf_token_used", None))
+    if response.status_code == 200 and not token_printed:
         headers = tuple((k, v) for k, v in response.headers.items() if k not in NOT_STORED)
         cache.put(version, key, StoredPage(response.status_code, bytes(response.body), headers))
     return response

@@ -68,7 +68,9 @@ class CSRFProtection:
             used.append(True)
             return csrf_token(self.secret_key(), bound_to)
 
-        scope.setdefault("state", {})["csrf_token"] = token
+        state = scope.setdefault("state", {})
+        state["csrf_token"] = token
+        state["csrf_token_used"] = used  # the page cache keeps no page that printed it
 
         # The API never reads cookies (it takes tokens), so a forged request has nothing to ride on.
         if scope["method"] not in SAFE_METHODS and not scope["path"].startswith("/api/"):

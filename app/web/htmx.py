@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+FRAGMENT_HEADERS = b"HX-Request, HX-Boosted, HX-History-Restore-Request"
+
 
 def is_fragment_request(request: Request) -> bool:
     """Only a plain htmx request gets a partial. A boosted request or a history restore (the
@@ -18,7 +20,8 @@ def is_fragment_request(request: Request) -> bool:
 
 
 class VaryOnHtmx:
-    """Adds `Vary: HX-Request` to every response, so no cache serves a partial for a page."""
+    """Adds `Vary` on the headers is_fragment_request reads to every response, so no shared
+    cache serves a partial for a page or the reverse."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,7 +37,7 @@ class VaryOnHtmx:
                 existing = [v for k, v in headers if k.lower() == b"vary"]
                 if not any(b"hx-request" in v.lower() for v in existing):
                     headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
-                    values = b", ".join([*existing, b"HX-Request"])
+                    values = b", ".join([*existing, FRAGMENT_HEADERS])
                     headers.append((b"vary", values))
                 message["headers"] = headers
             await send(message)

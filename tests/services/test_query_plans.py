@@ -6,6 +6,7 @@ On small test data a planner may prefer reading a table outright; PostgreSQL is 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -53,9 +54,9 @@ def _plans(database: Database, wanted: IncidentFilter) -> dict[str, str]:
 
 
 def _table_reads(plans: dict[str, str], table: str) -> list[str]:
-    return [
-        s for s, p in plans.items() if f"SCAN {table}\n" in p + "\n" or f"Seq Scan on {table} " in p
-    ]
+    """Statements that read all of a table, or all of one of its indexes."""
+    whole = re.compile(rf"\bSCAN {table}\b|Seq Scan on {table}\b")
+    return [statement for statement, plan in plans.items() if whole.search(plan)]
 
 
 @pytest.fixture
@@ -75,8 +76,14 @@ def test_the_benchmark_filter(database: Database, world: None) -> None:
 
 def test_a_status_filter(database: Database, world: None) -> None:
     plans = _plans(database, IncidentFilter(statuses=("disputed",)))
-    assert "ix_claims_status_incident_id" in "\n".join(plans.values())
-    assert not _table_reads(plans, "claims")
+    # The total and the page find the status's incidents through the index. (The status facet
+    # itself counts every status, so it reads every claim of the other filters' incidents.)
+    filtered = {
+        s: p for s, p in plans.items() if s.startswith(("SELECT count(*)", "SELECT incidents.id"))
+    }
+    assert len(filtered) == 2
+    assert all("ix_claims_status_incident_id" in p for p in filtered.values())
+    assert not _table_reads(filtered, "claims")
 
 
 def test_a_sector_and_dates(database: Database, world: None) -> None:
