@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,6 +25,14 @@ from app.models.vocab import EVENT_TYPES, ActorRole, DatePrecision, ReviewState
 
 if TYPE_CHECKING:
     from app.models.claim import Claim
+
+
+def claim_order() -> list[Any]:
+    """An incident's claims in the order they were made; undated ones last on every database
+    (SQLite and PostgreSQL sort NULL differently). Pages and exports list them so."""
+    from app.models.claim import Claim
+
+    return [Claim.claimed_on.asc().nulls_last(), Claim.id]
 
 
 def _sub_type_matches_type() -> str:
@@ -132,8 +140,7 @@ class Incident(Timestamps, Base):
         back_populates="incident",
         cascade="all, delete-orphan",
         foreign_keys="Claim.incident_id",
-        # Undated claims last on every database (SQLite and PostgreSQL sort NULL differently).
-        order_by="[Claim.claimed_on.asc().nulls_last(), Claim.id]",
+        order_by=lambda: claim_order(),
         passive_deletes=True,
     )
     external_ids: Mapped[list[ExternalId]] = relationship(

@@ -33,6 +33,7 @@ from app.models import (
     Sector,
     Source,
 )
+from app.models.incident import claim_order
 from app.schemas.filters import IncidentFilter
 from app.services.browse import filter_conditions, resolve_filter
 from app.services.claims import contesting_status_condition
@@ -104,7 +105,7 @@ def _read_claims(
         .outerjoin(claimant, claimant.id == Claim.claimant_actor_id)
         .where(Claim.incident_id.in_(incident_ids))
         # As on the incident page: undated claims last, on every database.
-        .order_by(Claim.incident_id, Claim.claimed_on.asc().nulls_last(), Claim.id)
+        .order_by(Claim.incident_id, *claim_order())
     ).mappings()
     claim_rows = [dict(c) for c in claims]
     claim_ids = [c["id"] for c in claim_rows]
