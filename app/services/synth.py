@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -431,6 +432,30 @@ def _reserve_ids(connection: Connection, table: str, count: int) -> int:
     return first
 
 
+@contextmanager
+def _one_version_bump(connection: Connection) -> Iterator[None]:
+    """On SQLite, raise the data version once for a batch instead of once per row.
+
+    SQLite has row triggers only: a batch of 5,000 incidents fires them about 60,000 times, a
+    sixth of synth's time. Inside the batch's transaction (DDL is transactional in SQLite) the
+    triggers are set aside, exactly as the migration made them, and put back before it commits,
+    so no other writer ever sees them missing.
+    """
+    if connection.dialect.name != "sqlite":
+        yield  # statement triggers: one bump per COPY already
+        return
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
+        {"p": "data_version_%"},
+    ).all()
+    for name, _ in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _, statement in triggers:
+        connection.exec_driver_sql(statement)
+    connection.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
+
+
 class SynthFailed(RuntimeError):
     """Drawing the data failed; the message is the drawing process's error."""
 
@@ -498,7 +523,7 @@ def synthesize(
             if isinstance(batch, str):
                 raise SynthFailed(batch)
             # The app's own write transaction: the write lock first, as every writer takes it.
-            with database.write() as session:
+            with database.write() as session, _one_version_bump(session.connection()):
                 _write(session.connection(), batch)
             report.incidents += len(batch.rows["incidents"])
             report.claims += len(batch.rows["claims"])

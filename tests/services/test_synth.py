@@ -14,6 +14,7 @@ from app.db import Database
 from app.migrations import upgrade
 from app.models import Claim, Incident, IncidentActor, IncidentSearch, Sector
 from app.services.derived import refresh_derived
+from app.services.page_cache import data_version
 from app.services.synth import FIRST_DAY, synthesize
 from tests import factories as f
 from tests.conftest import ScratchDatabases
@@ -119,3 +120,27 @@ def test_the_command(
         main(["synth", "--incidents", "0"])
     assert exit_info.value.code == 2
     assert "--incidents" in capsys.readouterr().err
+
+
+def test_it_moves_the_data_version_and_leaves_the_triggers_as_they_were(
+    database: Database,
+) -> None:
+    def state() -> tuple[int | None, list[Any]]:
+        with database.read() as s:
+            if database.engine.dialect.name == "sqlite":
+                triggers = s.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY 1")
+                ).all()
+            else:
+                triggers = s.execute(
+                    text("SELECT trigger_name, event_manipulation FROM information_schema.triggers"
+                         " WHERE trigger_schema = current_schema() ORDER BY 1, 2")
+                ).all()  # fmt: skip
+            return data_version(s), list(triggers)
+
+    version_before, triggers_before = state()
+    synthesize(database, 30, seed=5)
+    version_after, triggers_after = state()
+    assert triggers_after == triggers_before and len(triggers_before) >= 13
+    assert version_before is not None and version_after is not None
+    assert version_after > version_before
