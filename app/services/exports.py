@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, Select, exists, func, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.db import Database
@@ -154,7 +154,14 @@ def incident_select(conditions: list[ColumnElement[bool]]) -> Select[Any]:
             Sector.slug.label("sector_slug"),
             Place.slug.label("place_slug"),
             select(func.count()).where(of_incident).scalar_subquery().label("claim_count"),
-            exists().where(of_incident, contesting_status_condition()).label("contested"),
+            # A count, not EXISTS: PostgreSQL turns EXISTS into one hashed pass over every
+            # claim, once per batch; a count per incident stays in the covering index.
+            (
+                select(func.count())
+                .where(of_incident, contesting_status_condition())
+                .scalar_subquery()
+                > 0
+            ).label("contested"),
         )
         .outerjoin(Sector, Sector.id == Incident.sector_id)
         .outerjoin(Place, Place.id == Incident.place_id)
