@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -132,9 +133,11 @@ def _recreate_postgres(size: int) -> None:
 def prepare(engine: str, size: int) -> dict[str, Any]:
     """A database holding `size` synthetic incidents (reused when a run already made it)."""
     url = database_url(engine, size)
+    built = DATA / f"{engine}-{size}.json"
     if _incident_count(url) == size:
         log(f"{engine} {size}: reusing the database")
-        return {"reused": True}
+        how = json.loads(built.read_text()) if built.exists() else {}
+        return {**how, "reused": True}
     log(f"{engine} {size}: synthesising")
     if engine == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -152,7 +155,9 @@ def prepare(engine: str, size: int) -> dict[str, Any]:
     with analyse.connect() as connection:
         connection.execute(text("ANALYZE"))
     analyse.dispose()
-    return {"reused": False, "synth_seconds": round(seconds, 1)}
+    how = {"synth_seconds": round(seconds, 1), "synth_output": out.strip()}
+    built.write_text(json.dumps(how))
+    return {**how, "reused": False}
 
 
 # --- the app under load --------------------------------------------------------------------
@@ -168,14 +173,26 @@ def app_server(url: str, *, page_cache: bool) -> Iterator[tuple[str, subprocess.
         "PAGE_CACHE": "on" if page_cache else "off",
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port)]
-    server = subprocess.Popen([*command, "--workers", str(WORKERS)], env=env, cwd=ROOT)
+    server = subprocess.Popen(
+        [*command, "--workers", str(WORKERS)], env=env, cwd=ROOT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/healthz")
         yield base, server
     finally:
-        server.terminate()
+        stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Ask the server and its workers to stop; a worker still busy with a slow page after
+    30 s is killed, since the measurement is over."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
         server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def wrk(
