@@ -223,9 +223,12 @@ def _batches(
             size = BATCH if limit is None else min(BATCH, limit - seen)
             query = query.order_by(Incident.date_start.desc(), Incident.id.desc()).limit(size)
             batch = read_batch(session, query, with_claims=with_claims)
-            if not batch.incidents:
+            if batch.incidents:
+                yield batch
+            if len(batch.incidents) < size:
+                # A short batch is the last: asking again would only scan the rest of the
+                # index to find nothing.
                 return
-            yield batch
             seen += len(batch.incidents)
             last = (batch.incidents[-1]["date_start"], batch.incidents[-1]["id"])
 
