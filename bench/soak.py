@@ -21,6 +21,7 @@ Results go to bench/results/soak.json and docs/reliability.md.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -172,8 +173,8 @@ def create_incident(base: str, token: str, title: str) -> int | None:
         with urllib.request.urlopen(request, timeout=30) as response:
             if response.status == 201:
                 return int(json.loads(response.read())["id"])
-    except (OSError, urllib.error.HTTPError, ValueError):
-        return None
+    except (OSError, http.client.HTTPException, ValueError):
+        return None  # refused, cut off mid-answer, or not JSON: not acknowledged
     return None
 
 
