@@ -12,7 +12,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
@@ -149,6 +149,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             for e in error.errors()
         )
         return error_page(request, 422, "Invalid request", problems)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, _error: OperationalError) -> Response:
+        # The database is down or restarting: say so, and when to try again. The pool checks
+        # connections before use (pool_pre_ping), so the next request after it is back works.
+        response = error_page(
+            request,
+            503,
+            "Database unavailable",
+            "The database cannot be reached just now. Try again in a few seconds. If you were"
+            " saving, check whether your change is there before sending it again.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, _error: Exception) -> Response:

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import event, select
@@ -122,6 +123,19 @@ def test_healthz_reports_the_database(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/incidents", "/incidents/1", "/api/v1/incidents"])
+def test_pages_say_the_database_is_unavailable(path: str) -> None:
+    from app.config import Settings
+    from app.main import create_app
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        response = client.get(path)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "cannot be reached" in response.text
 
 
 def test_healthz_reports_an_unreachable_database() -> None:
