@@ -44,6 +44,8 @@ class PageCache:
         self._pages: OrderedDict[str, StoredPage] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # sync routes run in a thread pool
+        # Pages being rendered now, with the event their waiters wait on.
+        self._rendering: dict[str, threading.Event] = {}
         self.hits = 0
         self.misses = 0
 
@@ -61,10 +63,13 @@ class PageCache:
 
     def put(self, version: int, key: str, page: StoredPage) -> None:
         with self._lock:
-            if version != self._version:
-                # Any other version, lower too: a restored backup sets the counter back, and
-                # pages kept from before must never match it again.
+            if self._version is None:
                 self._start(version)
+            if version != self._version:
+                # Rendered at a version the cache has left (a write, or a restore, came between
+                # reading and storing): the page may be stale, so it is not kept. Only get()
+                # and begin(), with the version a request has just read, move the cache on.
+                return
             if len(page.body) > self.max_bytes:
                 return
             old = self._pages.pop(key, None)
@@ -74,7 +79,31 @@ class PageCache:
                 _, dropped = self._pages.popitem(last=False)
                 self._bytes -= len(dropped.body)
 
+    def begin(self, version: int, key: str) -> threading.Event | None:
+        """None: the caller renders the page and must call end(). Otherwise another request
+        is rendering it; wait on the event, then get() it."""
+        with self._lock:
+            if version != self._version:
+                self._start(version)
+            rendering = self._rendering.get(key)
+            if rendering is None:
+                self._rendering[key] = threading.Event()
+            return rendering
+
+    def end(self, version: int, key: str, page: StoredPage | None) -> None:
+        """The render begin() handed out is over: keep its page (None: not kept), wake waiters."""
+        if page is not None:
+            self.put(version, key, page)
+        with self._lock:
+            rendering = self._rendering.pop(key, None) if version == self._version else None
+        if rendering is not None:
+            rendering.set()
+
     def _start(self, version: int) -> None:
+        # Waiters for pages of the old version wake up, find nothing and render for themselves.
+        for rendering in self._rendering.values():
+            rendering.set()
+        self._rendering = {}
         self._version, self._pages, self._bytes = version, OrderedDict(), 0
 
     def __len__(self) -> int:

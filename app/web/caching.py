@@ -12,6 +12,8 @@ from app.models import User
 from app.services.page_cache import PageCache, StoredPage, data_version
 from app.web.htmx import is_fragment_request
 
+# How long a request waits for another to render the same page before rendering it itself.
+RENDER_WAIT_SECONDS = 30
 # Headers that belong to one response, not to the page.
 NOT_STORED = {"content-length"}
 
@@ -26,18 +28,34 @@ def cached_page(
     version = data_version(session)
     if version is None:
         return render()
-    # The whole URL: the host and scheme are in canonical links and previews.
     # The whole URL: the host and scheme are in canonical links and previews. The day too: a
     # page may say how long ago something was.
     kind = "fragment" if is_fragment_request(request) else "page"
     key = f"{date.today()} {kind} {request.url}"
     stored = cache.get(version, key)
     if stored is not None:
-        return Response(stored.body, stored.status, dict(stored.headers))
-    response = render()
-    # A page that printed this browser's CSRF token is this browser's alone.
-    token_printed = bool(getattr(request.state, "csrf_token_used", None))
-    if response.status_code == 200 and not token_printed:
-        headers = tuple((k, v) for k, v in response.headers.items() if k not in NOT_STORED)
-        cache.put(version, key, StoredPage(response.status_code, bytes(response.body), headers))
+        return _sent(stored)
+    rendering_elsewhere = cache.begin(version, key)
+    if rendering_elsewhere is not None:
+        # Another request is rendering this very page: wait for its copy rather than render
+        # it again (after a write, every reader of a popular page would otherwise render it).
+        # The session's connection goes back to the pool meanwhile.
+        session.close()
+        rendering_elsewhere.wait(RENDER_WAIT_SECONDS)
+        stored = cache.get(version, key)
+        return _sent(stored) if stored is not None else render()
+    page = None
+    try:
+        response = render()
+        # A page that printed this browser's CSRF token is this browser's alone.
+        token_printed = bool(getattr(request.state, "csrf_token_used", None))
+        if response.status_code == 200 and not token_printed:
+            headers = tuple((k, v) for k, v in response.headers.items() if k not in NOT_STORED)
+            page = StoredPage(response.status_code, bytes(response.body), headers)
+    finally:
+        cache.end(version, key, page)
     return response
+
+
+def _sent(stored: StoredPage) -> Response:
+    return Response(stored.body, stored.status, dict(stored.headers))

@@ -7,10 +7,13 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from app.schemas.filters import Problem, parse_incident_filter
 from app.services import visuals
 from app.web.auth import CurrentUser
+from app.web.caching import cached_page
 from app.web.deps import SessionDep, TemplatesDep
 
 router = APIRouter()
@@ -56,7 +59,13 @@ def places_geojson(session: SessionDep) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+def home(
+    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
+) -> Response:
+    return cached_page(request, session, user, lambda: _render_home(request, session, templates))
+
+
+def _render_home(request: Request, session: Session, templates: Jinja2Templates) -> Response:
     today = date.today()
     since = today - timedelta(days=GLANCE_DAYS - 1)
     context = {

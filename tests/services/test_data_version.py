@@ -140,3 +140,35 @@ def test_the_cache_is_bounded_in_pages_and_bytes() -> None:
     assert len(cache) == 1 and cache.get(1, "d") is not None
     cache.put(1, "e", _page(b"x" * 11))
     assert cache.get(1, "e") is None
+
+
+def test_one_request_renders_a_page_while_the_others_wait_for_it() -> None:
+    cache = PageCache()
+    assert cache.begin(1, "a") is None  # this request renders
+    waiting = cache.begin(1, "a")
+    assert waiting is not None and not waiting.is_set()
+    cache.end(1, "a", _page(b"rendered"))
+    assert waiting.is_set() and cache.get(1, "a") == _page(b"rendered")
+    # The next render of the page, once it is gone, is handed out afresh.
+    assert cache.begin(2, "a") is None
+
+
+def test_a_write_during_a_render_wakes_the_waiters_and_keeps_nothing_stale() -> None:
+    cache = PageCache()
+    assert cache.begin(1, "a") is None
+    waiting = cache.begin(1, "a")
+    assert waiting is not None
+    assert cache.get(2, "a") is None  # a request that read the new version
+    assert waiting.is_set()
+    cache.end(1, "a", _page(b"rendered at 1"))
+    assert cache.get(2, "a") is None
+
+
+def test_a_failed_render_wakes_the_waiters() -> None:
+    cache = PageCache()
+    assert cache.begin(1, "a") is None
+    waiting = cache.begin(1, "a")
+    assert waiting is not None
+    cache.end(1, "a", None)
+    assert waiting.is_set() and cache.get(1, "a") is None
+    assert cache.begin(1, "a") is None

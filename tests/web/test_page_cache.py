@@ -54,6 +54,7 @@ def fresh(settings: Settings, database: Database) -> Iterator[TestClient]:
 def _pages(incident_id: int) -> list[tuple[str, dict[str, str]]]:
     partial = {"HX-Request": "true"}
     return [
+        ("/", {}),
         ("/incidents", {}),
         (LIST, {}),
         (LIST, partial),
