@@ -120,6 +120,16 @@ def _incident_count(url: str) -> int | None:
         return None
 
 
+def analyse(url: str) -> None:
+    """Planner statistics after a bulk load (PostgreSQL's autovacuum would get there later)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
 def _recreate_postgres(size: int) -> None:
     from sqlalchemy import create_engine, text
 
@@ -149,12 +159,7 @@ def prepare(engine: str, size: int) -> dict[str, Any]:
     out = cli("synth", "--incidents", str(size), "--seed", str(SEED), url=url).stdout
     seconds = time.perf_counter() - started
     log(f"{engine} {size}: {out.strip()}")
-    from sqlalchemy import create_engine, text
-
-    analyse = create_engine(url, isolation_level="AUTOCOMMIT")
-    with analyse.connect() as connection:
-        connection.execute(text("ANALYZE"))
-    analyse.dispose()
+    analyse(url)
     how = {"synth_seconds": round(seconds, 1), "synth_output": out.strip()}
     built.write_text(json.dumps(how))
     return {**how, "reused": False}

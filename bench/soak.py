@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.import_acled import write_export
-from bench.run import DATA, free_port, log, sql, wait_until_up
+from bench.run import DATA, analyse, free_port, log, sql, wait_until_up
 
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 DOC = ROOT / "docs" / "reliability.md"
@@ -352,6 +352,7 @@ def restart_postgres_under_load(seconds: int = 40) -> dict[str, Any]:
 def load(engine: str, seconds: int, clients: int) -> dict[str, Any]:
     url = fresh_database(engine, "incidents_soak_load")
     cli(url, "synth", "--incidents", str(LOAD_INCIDENTS), "--seed", "2")
+    analyse(url)  # planner statistics for the bulk load, as bench/run.py has them
     token = api_token(url)
     start = checks(url)
     before = start["incidents"]
