@@ -417,12 +417,13 @@ def markdown(report: dict[str, Any]) -> str:
         if restart:
             lines.append(
                 f"- **PostgreSQL restarted under load** (8 clients reading and writing):"
-                f" {restart['requests']:,} requests, {restart['failed']} failed, all during the"
-                f" {restart['restart_seconds']} s restart; first success"
-                f" {restart['first_success_after_restart_s']} s after it, with no app restart;"
-                f" failures from 2 s after recovery: {restart['failed_from_2s_after_recovery']};"
-                f" acknowledged writes {restart['acknowledged_writes']}, present"
-                f" {restart['acknowledged_present']}."
+                f" {restart['requests']:,} requests, {restart['failed']} failed:"
+                f" {restart['failed_before_restart']} before the"
+                f" {restart['restart_seconds']} s restart, the rest during it or just after; the"
+                f" first success came {restart['first_success_after_restart_s']} s after it, with"
+                " no app restart, and from 2 s later"
+                f" {restart['failed_from_2s_after_recovery']} failed. Writes acknowledged"
+                f" {restart['acknowledged_writes']}, present {restart['acknowledged_present']}."
             )
         load_run = parts.get("load")
         if load_run:
