@@ -109,3 +109,17 @@ def test_exports_read_in_batches(
     assert len(rows) == 30 and len({r["id"] for r in rows}) == 30
     dates = [(r["date_start"], int(r["id"])) for r in rows]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_batches_page_through_every_incident_once(
+    client: TestClient, database: Database, reference: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyset paging across batches, with several incidents on one day at a batch's edge."""
+    monkeypatch.setattr("app.services.exports.BATCH", 3)
+    with database.write() as s:
+        for n, day in enumerate([1, 2, 2, 2, 2, 3, 4, 4, 5, 6]):
+            f.make_incident(s, title=f"Batch {n}", date_start=date(2025, 10, day))
+    rows = list(csv.DictReader(io.StringIO(client.get("/incidents.csv").text)))
+    keys = [(r["date_start"], int(r["id"])) for r in rows]
+    assert len(keys) == 10 and len(set(keys)) == 10
+    assert keys == sorted(keys, reverse=True)
