@@ -1,7 +1,9 @@
 """The list and its facets use the indexes made for them, and never read a whole table.
 
 On small test data a planner may prefer reading a table outright; PostgreSQL is told not to
-(enable_seqscan off) so the plan shows which index it can use, as it would on a large archive.
+(enable_seqscan off), and must then find an index for every table. Which of the possible
+indexes it takes depends on statistics left by earlier tests, so the index names are checked
+on SQLite, whose choice follows from the query and the schema alone.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ def _table_reads(plans: dict[str, str], table: str) -> list[str]:
     return [statement for statement, plan in plans.items() if whole.search(plan)]
 
 
+def _sqlite(database: Database) -> bool:
+    return database.engine.dialect.name == "sqlite"
+
+
 @pytest.fixture
 def world(database: Database, reference: None) -> None:
     with database.write() as s:
@@ -68,8 +74,9 @@ def world(database: Database, reference: None) -> None:
 def test_the_benchmark_filter(database: Database, world: None) -> None:
     plans = _plans(database, BENCH_FILTER)
     everything = "\n".join(plans.values())
-    assert "ix_incident_actors_actor_id_incident_id" in everything  # the actor filter
-    assert "ix_claims_incident_id_status" in everything  # the status facet
+    if _sqlite(database):
+        assert "ix_incident_actors_actor_id_incident_id" in everything  # the actor filter
+        assert "ix_claims_incident_id_status" in everything  # the status facet
     for table in ("incidents", "incident_actors", "claims"):
         assert not _table_reads(plans, table), table
 
@@ -82,7 +89,8 @@ def test_a_status_filter(database: Database, world: None) -> None:
         s: p for s, p in plans.items() if s.startswith(("SELECT count(*)", "SELECT incidents.id"))
     }
     assert len(filtered) == 2
-    assert all("ix_claims_status_incident_id" in p for p in filtered.values())
+    if _sqlite(database):
+        assert all("ix_claims_status_incident_id" in p for p in filtered.values())
     assert not _table_reads(filtered, "claims")
 
 
@@ -92,4 +100,6 @@ def test_a_sector_and_dates(database: Database, world: None) -> None:
         IncidentFilter(sectors=("kurram-paktia-khost",), date_from=date(2025, 1, 1)),
     )
     count = next(p for s, p in plans.items() if s.startswith("SELECT count(*)"))
-    assert "ix_incidents_sector_id_date_start" in count
+    if _sqlite(database):
+        assert "ix_incidents_sector_id_date_start" in count
+    assert not _table_reads({"count": count}, "incidents")
