@@ -18,7 +18,13 @@ from app.schemas.filters import parse_incident_filter
 from app.schemas.forms import FormData, parse_claim_form, parse_incident_form, parse_source_fields
 from app.services import editing, sources
 from app.services.browse import filter_conditions, resolve_filter
-from app.services.exports import incident_document, incident_row, incident_select, read_batch
+from app.services.exports import (
+    incident_document,
+    incident_row,
+    incident_select,
+    read_batch,
+    source_document,
+)
 from app.services.incidents import visible_to
 from app.services.tokens import user_for_api_token
 from app.web.deps import DatabaseDep, SessionDep, get_database
@@ -222,12 +228,7 @@ def _source(source: Source) -> dict[str, Any]:
     return {
         "updated_at": sources.version_stamp(source),
         "id": source.id,
-        "url": source.url,
-        "outlet": source.outlet,
-        "title": source.title,
-        "published_on": source.published_on.isoformat() if source.published_on else None,
-        "language": source.language,
-        "reliability": source.reliability,
+        **source_document(source),
     }
 
 

@@ -98,6 +98,18 @@ def _group(rows: Iterable[Any]) -> dict[int, list[Any]]:
     return grouped
 
 
+def source_document(source: Any) -> dict[str, Any]:
+    """A source as exports and the API give it; `source` is a Source or a row with its columns."""
+    return {
+        "url": source.url,
+        "outlet": source.outlet,
+        "title": source.title,
+        "published_on": source.published_on.isoformat() if source.published_on else None,
+        "language": source.language,
+        "reliability": source.reliability,
+    }
+
+
 def _read_claims(
     connection: Connection, incident_ids: list[int]
 ) -> dict[int, list[dict[str, Any]]]:
@@ -127,9 +139,7 @@ def _read_claims(
         )
     )  # fmt: skip
     sources = _group(
-        (s.claim_id, {"url": s.url, "outlet": s.outlet, "title": s.title,
-                      "published_on": s.published_on.isoformat() if s.published_on else None,
-                      "language": s.language, "reliability": s.reliability})
+        (s.claim_id, source_document(s))
         for s in connection.execute(
             select(ClaimSource.claim_id, Source.url, Source.outlet, Source.title,
                    Source.published_on, Source.language, Source.reliability)
