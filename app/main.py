@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
@@ -20,13 +22,15 @@ from app.api import v1 as api_v1
 from app.api.v1 import ProblemError, problem
 from app.config import Settings, load_settings
 from app.db import Database
-from app.services.auth import ensure_secret_key
+from app.models.vocab import UserRole
+from app.services.auth import ensure_secret_key, user_for_token
 from app.services.page_cache import PageCache
 from app.web import admin, auth, editing, exports, filters, pages, sources, visuals
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
-from app.web.security import RejectNulBytes, SecurityHeaders, tile_origins
+from app.web.security import BodyLimits, RejectNulBytes, SecurityHeaders, tile_origins
+from app.web.streaming import ExportSlots
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,9 +103,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.templates = templates
     app.state.page_cache = PageCache() if settings.page_cache else None
+    app.state.export_slots = ExportSlots()
 
     secret_key = SecretKey(database)
+
+    async def is_admin_session(token: str) -> bool:
+        def look_up() -> bool:
+            with database.read() as session:
+                user = user_for_token(session, token)
+            return user is not None and user.role == UserRole.ADMIN
+
+        return await run_in_threadpool(look_up)
+
     app.add_middleware(CSRFProtection, secret_key=secret_key)
+    app.add_middleware(BodyLimits, is_admin_session=is_admin_session)
     app.add_middleware(RejectNulBytes)
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(VaryOnHtmx)
@@ -151,7 +166,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return error_page(request, 422, "Invalid request", problems)
 
     @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, _error: OperationalError) -> Response:
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, _error: Exception) -> Response:
         # The database is down or restarting: say so, and when to try again. The pool checks
         # connections before use (pool_pre_ping), so the next request after it is back works.
         response = error_page(
@@ -161,6 +177,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "The database cannot be reached just now. Try again in a few seconds. If you were"
             " saving, check whether your change is there before sending it again.",
         )
+        # A pool with no free connection for its whole wait is the same to a reader: busy now,
+        # try again soon; never a server error.
         response.headers["Retry-After"] = "5"
         return response
 

@@ -25,7 +25,7 @@ from app.services.exports import (
     read_batch,
     source_document,
 )
-from app.services.incidents import visible_to
+from app.services.incidents import places_visible_to, sources_visible_to, visible_to
 from app.services.tokens import user_for_api_token
 from app.web.deps import DatabaseDep, SessionDep, get_database
 
@@ -211,11 +211,13 @@ def _place(place: Place) -> dict[str, Any]:
 
 @router.get("/places")
 def list_places(
-    request: Request, session: SessionDep, page: Page = 1, per_page: PerPage = 50
+    request: Request, session: SessionDep, user: ApiUser, page: Page = 1, per_page: PerPage = 50
 ) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(Place)) or 0
+    visible = places_visible_to(user is not None)
+    total = session.scalar(select(func.count()).select_from(Place).where(*visible)) or 0
     places = session.scalars(
         select(Place)
+        .where(*visible)
         .order_by(Place.name)
         .offset((page - 1) * per_page)
         .limit(per_page)
@@ -234,11 +236,16 @@ def _source(source: Source) -> dict[str, Any]:
 
 @router.get("/sources")
 def list_sources(
-    request: Request, session: SessionDep, page: Page = 1, per_page: PerPage = 50
+    request: Request, session: SessionDep, user: ApiUser, page: Page = 1, per_page: PerPage = 50
 ) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(Source)) or 0
+    visible = sources_visible_to(user is not None)
+    total = session.scalar(select(func.count()).select_from(Source).where(*visible)) or 0
     rows = session.scalars(
-        select(Source).order_by(Source.id).offset((page - 1) * per_page).limit(per_page)
+        select(Source)
+        .where(*visible)
+        .order_by(Source.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return _page([_source(s) for s in rows], page, per_page, total, request)
 

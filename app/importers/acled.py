@@ -84,8 +84,8 @@ def _event(row: dict[str, str]) -> ImportEvent:
     )
 
 
-def read_acled(path: Path) -> Iterator[tuple[int, ImportEvent | RowRejected]]:
-    header, rows = read_rows(path)
+def read_acled(path: Path, delimiter: str = ",") -> Iterator[tuple[int, ImportEvent | RowRejected]]:
+    header, rows = read_rows(path, delimiter)
     columns = {RENAMED.get(h, h) for h in header}
     missing = REQUIRED - columns
     if missing:
@@ -93,6 +93,9 @@ def read_acled(path: Path) -> Iterator[tuple[int, ImportEvent | RowRejected]]:
             f"{path.name} is not an ACLED export: no {', '.join(sorted(missing))} column"
         )
     for line, raw in rows:
+        if isinstance(raw, RowRejected):
+            yield line, raw
+            continue
         row = {RENAMED.get(k, k): v for k, v in raw.items()}
         try:
             yield line, _event(row)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from app import dates
+
+# Counts of people: ASCII digits, an optional ".0" that spreadsheets add, nothing else.
+COUNT_PATTERN = re.compile(r"([0-9]{1,12})(?:\.0*)?")
+MAX_COUNT = 10_000_000
 COUNTRIES = {"pakistan": "PAK", "afghanistan": "AFG", "iran": "IRN", "india": "IND"}
 
 
@@ -60,38 +66,108 @@ class ImportEvent:
     figures: list[ImportFigure] = field(default_factory=list)
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """Header (lower-cased) and (line number, row) pairs. Raises FileRejected for a file that is
-    not UTF-8 CSV with a header."""
+# A cell longer than this is a row error: no dataset field is anywhere near it, so it is a broken
+# quote swallowing the rows after it, or an attack on memory.
+MAX_FIELD_CHARS = 100_000
+# Past this the csv module itself gives up (its default, 131,072, would be a crash mid-file).
+csv.field_size_limit(16 * 1024 * 1024)
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+Row = dict[str, str] | RowRejected
+
+
+def _check_utf8(path: Path) -> None:
+    """The whole file decodes, before a row is read: a bad byte on line 5,000 must reject the
+    file, not stop an import halfway."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise FileRejected(f"{path.name} is not a UTF-8 text file") from None
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise FileRejected(f"{path.name} is not a UTF-8 text file ({error.reason})") from None
     except OSError as error:
         raise FileRejected(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+
+
+def _is_hxl(values: list[str]) -> bool:
+    """HDX files carry a row of HXL hashtags (#event+id, #date+start) under the header; its
+    first cell may be empty."""
+    tags = [v.strip() for v in values if v.strip()]
+    return len(tags) >= 2 and all(t.startswith("#") for t in tags)
+
+
+def read_rows(path: Path, delimiter: str = ",") -> tuple[list[str], Iterator[tuple[int, Row]]]:
+    """Header (lower-cased) and (line number, row or why it is rejected) pairs.
+
+    Plain RFC 4180 CSV: the delimiter is a comma unless the caller says otherwise, never guessed
+    (guessing from the first lines misreads doubled quotes and line breaks inside fields). A
+    BOM is dropped, a row of HXL hashtags is skipped, the line number is the row's first line.
+    Raises FileRejected for a file that is not UTF-8 CSV with a header.
+    """
+    if delimiter not in DELIMITERS:
+        raise FileRejected(f"“{delimiter[:5]}” is not a delimiter this reader knows")
+    _check_utf8(path)
+    handle = path.open(encoding="utf-8-sig", newline="")
+    reader = csv.reader(handle, delimiter=delimiter, doublequote=True, strict=False)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except (StopIteration, csv.Error):
+        handle.close()
         raise FileRejected(f"{path.name} is empty or not a CSV file") from None
+    if len(header) < 2:
+        handle.close()
+        name = DELIMITERS[delimiter]
+        raise FileRejected(f"{path.name} has one column: is it separated by a {name}?")
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            yield reader.line_num, dict(zip(header, (v.strip() for v in values), strict=False))
+    def rows() -> Iterator[tuple[int, Row]]:
+        with handle:
+            first = True
+            while True:
+                line = reader.line_num + 1
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    raise FileRejected(f"line {line}: {error}") from None
+                if not any(v.strip() for v in values):
+                    continue
+                if first and _is_hxl(values):
+                    first = False
+                    continue
+                first = False
+                yield line, _row(header, values)
 
     return header, rows()
 
 
-def parse_date(value: str) -> date:
+def _row(header: list[str], values: list[str]) -> Row:
+    longest = max(values, key=len)
+    if len(longest) > MAX_FIELD_CHARS:
+        column = header[values.index(longest)] if values.index(longest) < len(header) else "?"
+        return RowRejected(
+            f"{column} is {len(longest):,} characters long; at most {MAX_FIELD_CHARS:,}"
+        )
+    if any("\x00" in v for v in values):
+        return RowRejected("the row contains a NUL character")
+    return dict(zip(header, (v.strip() for v in values), strict=False))
+
+
+def parse_date(value: str, what: str = "date") -> date:
     """2025-10-15, 15-Feb-2015, 9-May-20, 15 February 2015, 2025-10-15 00:00:00.000."""
-    text = value.strip()
-    for pattern in ("%Y-%m-%d", "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%d/%m/%Y"):
+    day = _read_date(value.strip())
+    if day is None:
+        raise RowRejected(f"{what} “{value.strip()[:30]}” is not a date")
+    problem = dates.out_of_range(day)
+    if problem:
+        raise RowRejected(f"{what} {problem}")
+    return day
+
+
+def _read_date(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d-%b-%Y", "%d-%b-%y", "%d %B %Y", "%d %b %Y", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
@@ -99,7 +175,7 @@ def parse_date(value: str) -> date:
     try:
         return datetime.fromisoformat(text).date()
     except ValueError:
-        raise RowRejected(f"“{text[:30]}” is not a date") from None
+        return None
 
 
 def parse_int(value: str, what: str, *, required: bool = True) -> int | None:
@@ -108,12 +184,14 @@ def parse_int(value: str, what: str, *, required: bool = True) -> int | None:
         if required:
             raise RowRejected(f"{what} is missing")
         return None
-    try:
-        number = int(float(text))
-    except ValueError:
-        raise RowRejected(f"{what} “{text[:20]}” is not a number") from None
-    if number < 0:
-        raise RowRejected(f"{what} is negative")
+    # A count: digits, perhaps written "12.0" by a spreadsheet. Never float(): it takes "inf",
+    # "nan" and "1e30", which are not counts of people.
+    match = COUNT_PATTERN.fullmatch(text)
+    if match is None:
+        raise RowRejected(f"{what} “{text[:20]}” is not a whole number")
+    number = int(match.group(1))
+    if number > MAX_COUNT:
+        raise RowRejected(f"{what} {number} is more than {MAX_COUNT:,}")
     return number
 
 

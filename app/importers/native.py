@@ -32,8 +32,11 @@ def _read(path: Path, columns: list[str], what: str) -> list[tuple[int, dict[str
         raise FileRejected(
             f"{path.name} is not this app's {what} export: no {', '.join(sorted(missing))} column"
         )
-    result = []
+    result: list[tuple[int, dict[str, Any]]] = []
     for line, row in rows:
+        if isinstance(row, RowRejected):
+            result.append((line, {"id": "", "row": row}))
+            continue
         clean: dict[str, Any] = {k: _unneutralise(v) for k, v in row.items()}
         for name in ("actors", "external_ids", "figures", "sources"):
             if name in clean:

@@ -83,16 +83,17 @@ def _event(row: dict[str, str]) -> ImportEvent:
     )
 
 
-def read_ucdp(path: Path) -> Iterator[tuple[int, ImportEvent | RowRejected]]:
-    header, rows = read_rows(path)
+def read_ucdp(path: Path, delimiter: str = ",") -> Iterator[tuple[int, ImportEvent | RowRejected]]:
+    header, rows = read_rows(path, delimiter)
     missing = REQUIRED - set(header)
     if missing:
         raise FileRejected(
             f"{path.name} is not a UCDP GED export: no {', '.join(sorted(missing))} column"
         )
     for line, row in rows:
-        if row.get("id", "").startswith("#"):
-            continue  # HDX's row of HXL hashtags, not data
+        if isinstance(row, RowRejected):
+            yield line, row
+            continue
         try:
             yield line, _event(row)
         except RowRejected as problem:

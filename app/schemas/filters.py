@@ -27,6 +27,7 @@ DEFAULT_SORT = "-date"
 MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_PARAMETER = 25
 MAX_PAGE = 100_000
+PAGE_PATTERN = re.compile(r"[0-9]{1,6}")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
@@ -223,7 +224,9 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
 
     if raw["page"]:
         page = raw["page"][0]
-        if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+        # ASCII digits only, and few of them: "²" passes isdigit() and int() refuses it, and
+        # int() refuses numbers of thousands of digits.
+        if PAGE_PATTERN.fullmatch(page) and 1 <= int(page) <= MAX_PAGE:
             fields["page"] = int(page)
         else:
             errors.append(Problem("page", f"“{_shorten(page)}” is not a page number (1 or more)"))

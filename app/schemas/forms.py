@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app import dates
 from app.models.vocab import (
     EVENT_TYPES,
     ActorRole,
@@ -66,10 +67,15 @@ def _date(form: FormData, name: str, *, required: bool = False) -> date | None:
             form.errors[name] = "A date is required."
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         form.errors[name] = "Not a date: use YYYY-MM-DD."
         return None
+    problem = dates.out_of_range(day)
+    if problem:
+        form.errors[name] = problem[0].upper() + problem[1:] + "."
+        return None
+    return day
 
 
 def _int(form: FormData, name: str, *, low: int = 0, high: int = 10_000_000) -> int | None:

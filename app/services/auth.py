@@ -5,26 +5,42 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from app.models import LoginAttempt, SiteSetting, User, UserSession
+from app.models import ApiToken, LoginAttempt, SiteSetting, User, UserSession
 from app.models.base import utcnow
 
 SESSION_LIFETIME = timedelta(days=14)
 ATTEMPT_WINDOW = timedelta(minutes=15)
+# Failures per account from one address, and per address, within the window: then 429.
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_CLIENT = 20
+# Failures per account from all addresses after which unfamiliar addresses wait, 2 s, 4 s, ...
+ACCOUNT_BACKOFF_AFTER = 10
+MAX_ACCOUNT_BACKOFF = timedelta(minutes=5)
+# An address the account signed in from within this period is its owner's, and never waits.
+KNOWN_ADDRESS_PERIOD = timedelta(days=30)
+# argon2 takes 64 MiB a check: a burst of guesses must not take a worker's memory with it.
+PASSWORD_CHECKS_AT_ONCE = 2
+PASSWORD_CHECK_WAIT_SECONDS = 10
+ATTEMPTS_LOCK_KEY = 0x5167_6E49  # any constant; names the advisory lock on PostgreSQL
 SECRET_KEY_SETTING = "secret_key"  # noqa: S105 (the name of the setting, not a secret)
 
 _hasher = PasswordHasher()
+_password_checks = threading.BoundedSemaphore(PASSWORD_CHECKS_AT_ONCE)
 # Checked against when the email is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class SignInBusy(Exception):
+    """Every password check slot stayed taken for the whole wait."""
 
 
 class LoginRefused(Exception):
@@ -65,75 +81,145 @@ class SignedIn:
     token: str
 
 
-def _recent_failures(
-    session: Session, *, email: str | None = None, client: str | None = None
-) -> int:
-    since = utcnow() - ATTEMPT_WINDOW
+def _failures(session: Session, since: datetime, *conditions: ColumnElement[bool]) -> int:
     query = (
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.attempted_at >= since, LoginAttempt.succeeded.is_(False))
+        .where(LoginAttempt.attempted_at >= since, LoginAttempt.succeeded.is_(False), *conditions)
     )
-    if email is not None:
-        query = query.where(LoginAttempt.email == email)
-    if client is not None:
-        query = query.where(LoginAttempt.client == client)
     return session.scalar(query) or 0
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of checking a sign-in, before anything is written."""
-
-    email: str
-    user_id: int | None
-    refusal: LoginRefused | None
+def _lock_attempts(session: Session) -> None:
+    """Reservations happen one at a time. SQLite's writers already queue (BEGIN IMMEDIATE);
+    PostgreSQL takes a transaction-level advisory lock for the same effect."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ATTEMPTS_LOCK_KEY})
 
 
-def check_password(session: Session, *, email: str, password: str, client: str) -> Verdict:
-    """The slow part of a sign-in (argon2), done with reads only, so on SQLite it never holds the
-    write lock that every editor's save waits for."""
-    email = email.strip().lower()[:320]
-    minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
-    if _recent_failures(session, email=email) >= MAX_FAILURES_PER_ACCOUNT:
-        message = (
-            f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again."
+def _known_address(session: Session, email: str, client: str, now: datetime) -> bool:
+    """The account signed in from this address lately: its owner, most likely."""
+    return (
+        session.scalar(
+            select(LoginAttempt.id)
+            .where(
+                LoginAttempt.email == email,
+                LoginAttempt.client == client,
+                LoginAttempt.succeeded.is_(True),
+                LoginAttempt.attempted_at >= now - KNOWN_ADDRESS_PERIOD,
+            )
+            .limit(1)
         )
-        return Verdict(email, None, LoginRefused(message, rate_limited=True))
-    if _recent_failures(session, client=client) >= MAX_FAILURES_PER_CLIENT:
-        message = (
+        is not None
+    )
+
+
+def _account_backoff(session: Session, email: str, now: datetime) -> timedelta | None:
+    """How long until the account takes another guess from an unfamiliar address, if it must
+    wait. Past ACCOUNT_BACKOFF_AFTER failures from anywhere, each more doubles the wait (up to
+    MAX_ACCOUNT_BACKOFF): many addresses guessing together are slowed, and no one can lock the
+    owner out, who signs in from an address the account knows."""
+    since = now - ATTEMPT_WINDOW
+    failures = _failures(session, since, LoginAttempt.email == email)
+    if failures < ACCOUNT_BACKOFF_AFTER:
+        return None
+    last = session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.email == email,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.attempted_at >= since,
+        )
+    )
+    wait = min(MAX_ACCOUNT_BACKOFF, timedelta(seconds=2 ** (failures - ACCOUNT_BACKOFF_AFTER)))
+    remaining = _aware(last) + wait - now if last is not None else timedelta(0)
+    return remaining if remaining > timedelta(0) else None
+
+
+def _refusal(message: str) -> LoginRefused:
+    return LoginRefused(message, rate_limited=True)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A sign-in attempt, written as a failure before the password is checked, so guesses sent
+    at the same moment count against the limits as they arrive, not after their checks."""
+
+    attempt_id: int
+    email: str
+
+
+def reserve_attempt(session: Session, *, email: str, client: str) -> Reservation | LoginRefused:
+    """Count the attempt against the limits, or refuse it. Limits: MAX_FAILURES_PER_ACCOUNT per
+    account from one address; MAX_FAILURES_PER_CLIENT per address; an account-wide back-off for
+    unfamiliar addresses. Run in its own short write transaction, before any hashing."""
+    email = normalise_email(email)
+    minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
+    now = utcnow()
+    since = now - ATTEMPT_WINDOW
+    _lock_attempts(session)
+    from_here = LoginAttempt.client == client
+    if _failures(session, since, LoginAttempt.email == email, from_here) >= (
+        MAX_FAILURES_PER_ACCOUNT
+    ):
+        return _refusal(
+            "Too many failed sign-ins for this account from your address. "
+            f"Wait {minutes} minutes and try again."
+        )
+    if _failures(session, since, from_here) >= MAX_FAILURES_PER_CLIENT:
+        return _refusal(
             f"Too many failed sign-ins from your address. Wait {minutes} minutes and try again."
         )
-        return Verdict(email, None, LoginRefused(message, rate_limited=True))
-    user = session.scalar(select(User).where(User.email == email))
-    valid = _password_matches(user.password_hash if user else None, password)
-    if not (valid and user is not None and user.is_active):
-        wrong = "The email address or the password is not right, or the account is inactive."
-        return Verdict(email, None, LoginRefused(wrong))
-    return Verdict(email, user.id, None)
+    if not _known_address(session, email, client, now):
+        wait = _account_backoff(session, email, now)
+        if wait is not None:
+            seconds = max(1, round(wait.total_seconds()))
+            return _refusal(
+                "Too many failed sign-ins for this account from several addresses. "
+                f"Try again in {seconds} seconds."
+            )
+    attempt = LoginAttempt(email=email, client=client[:64], attempted_at=now, succeeded=False)
+    session.add(attempt)
+    session.flush()
+    return Reservation(attempt.id, email)
 
 
-def record_sign_in(
-    session: Session, verdict: Verdict, *, client: str, user_agent: str = ""
+def normalise_email(email: str) -> str:
+    return email.strip().lower()[:320]
+
+
+def check_password(session: Session, *, email: str, password: str) -> int | None:
+    """The id of the active user this email and password sign in, or None. The slow part
+    (argon2) happens here, with reads only and at most PASSWORD_CHECKS_AT_ONCE at a time in
+    this process: each check takes 64 MiB."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if not _password_checks.acquire(timeout=PASSWORD_CHECK_WAIT_SECONDS):
+        raise SignInBusy
+    try:
+        valid = _password_matches(user.password_hash if user else None, password)
+    finally:
+        _password_checks.release()
+    return user.id if valid and user is not None and user.is_active else None
+
+
+def complete_sign_in(
+    session: Session, reservation: Reservation, user_id: int | None, *, user_agent: str = ""
 ) -> SignedIn | LoginRefused:
-    """Write what a checked sign-in leads to: the attempt (counted for the limits) and, when the
-    password was right, a new session. A refusal is returned, not raised, so the caller commits
-    the attempt either way."""
-    if verdict.refusal is not None and verdict.refusal.rate_limited:
-        return verdict.refusal
-    user = session.get(User, verdict.user_id) if verdict.user_id is not None else None
-    ok = user is not None and user.is_active
-    session.add(LoginAttempt(email=verdict.email, client=client, succeeded=ok))
-    if not ok or user is None:
-        session.flush()
-        return verdict.refusal or LoginRefused("The account is inactive.")
+    """A right password turns the reserved attempt into a success and opens a session."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        return LoginRefused(
+            "The email address or the password is not right, or the account is inactive."
+        )
+    attempt = session.get(LoginAttempt, reservation.attempt_id)
+    if attempt is not None:
+        attempt.succeeded = True
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
             token_hash=token_hash(token),
             user=user,
             expires_at=utcnow() + SESSION_LIFETIME,
-            client=client[:64],
+            client=(attempt.client if attempt else "")[:64],
             user_agent=user_agent[:300],
         )
     )
@@ -144,9 +230,13 @@ def record_sign_in(
 def sign_in(
     session: Session, *, email: str, password: str, client: str, user_agent: str = ""
 ) -> SignedIn | LoginRefused:
-    """Check and record in one session (for commands and tests; the web splits the two)."""
-    verdict = check_password(session, email=email, password=password, client=client)
-    return record_sign_in(session, verdict, client=client, user_agent=user_agent)
+    """Reserve, check and record in one session (for commands and tests; the web gives each
+    step its own transaction, so no lock is held while argon2 runs)."""
+    reservation = reserve_attempt(session, email=email, client=client)
+    if isinstance(reservation, LoginRefused):
+        return reservation
+    user_id = check_password(session, email=email, password=password)
+    return complete_sign_in(session, reservation, user_id, user_agent=user_agent)
 
 
 def _password_matches(stored: str | None, password: str) -> bool:
@@ -182,9 +272,25 @@ def end_all_sessions(session: Session, user: User) -> None:
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
+def revoke_all_tokens(session: Session, user: User) -> None:
+    """For good: reactivating the user later does not bring a token back."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_all_access(session: Session, user: User) -> None:
+    """Sign the user out everywhere and revoke every API token: what a deactivation or a new
+    password means (a token made before a leak must not outlive the new password)."""
+    end_all_sessions(session, user)
+    revoke_all_tokens(session, user)
+
+
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Deactivation signs the user out everywhere at once."""
+    """Deactivation ends every session and token at once."""
     user.is_active = active
     if not active:
-        end_all_sessions(session, user)
+        end_all_access(session, user)
     session.flush()

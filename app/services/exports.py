@@ -217,12 +217,18 @@ def _batches(
     with_claims: bool = False,
     limit: int | None = None,
 ) -> Iterator[Batch]:
-    """The filter's incidents, newest first, batch by batch; memory stays flat."""
+    """The filter's incidents, newest first, batch by batch; memory stays flat.
+
+    Each batch is read in a session of its own and the connection goes back to the pool before
+    the batch is handed on: a reader who stops reading holds no connection while the server
+    waits on them (keyset paging makes the batches seamless without one long transaction).
+    """
     with database.read() as session:
         conditions = _conditions(session, wanted, editor)
-        last: tuple[Any, int] | None = None
-        seen = 0
-        while limit is None or seen < limit:
+    last: tuple[Any, int] | None = None
+    seen = 0
+    while limit is None or seen < limit:
+        with database.read() as session:
             query = incident_select(conditions)
             if last is not None:
                 # Keyset paging: stable and cheap however deep the export goes.
@@ -235,14 +241,14 @@ def _batches(
             size = BATCH if limit is None else min(BATCH, limit - seen)
             query = query.order_by(Incident.date_start.desc(), Incident.id.desc()).limit(size)
             batch = read_batch(session, query, with_claims=with_claims)
-            if batch.incidents:
-                yield batch
-            if len(batch.incidents) < size:
-                # A short batch is the last: asking again would only scan the rest of the
-                # index to find nothing.
-                return
-            seen += len(batch.incidents)
-            last = (batch.incidents[-1]["date_start"], batch.incidents[-1]["id"])
+        if batch.incidents:
+            yield batch
+        if len(batch.incidents) < size:
+            # A short batch is the last: asking again would only scan the rest of the
+            # index to find nothing.
+            return
+        seen += len(batch.incidents)
+        last = (batch.incidents[-1]["date_start"], batch.incidents[-1]["id"])
 
 
 def incident_document(base: str, batch: Batch, incident: RowMapping) -> dict[str, Any]:

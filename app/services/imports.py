@@ -18,9 +18,16 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.importers.common import ImportEvent, RowRejected
+from app.importers.common import (
+    ImportEvent,
+    RowRejected,
+    parse_coordinate,
+    parse_date,
+    parse_int,
+)
 from app.importers.native import NativeIncident
 from app.models import (
     Actor,
@@ -59,7 +66,11 @@ ACTOR_KIND_BY_INTER = {
 
 
 class DryRunFinished(Exception):
-    """Raised after a dry run's import so that its transaction rolls back."""
+    """Raised after a dry run's import so that its transaction rolls back; carries the report."""
+
+    def __init__(self, report: ImportReport | None = None) -> None:
+        super().__init__("dry run")
+        self.report = report
 
 
 @dataclass
@@ -479,8 +490,15 @@ def _or_none(value: str) -> str | None:
     return value if value not in ("", None) else None
 
 
-def _number(value: str, kind: type[int] | type[float]) -> Any:
-    return kind(value) if value not in ("", None) else None
+def _count(value: Any, what: str) -> int | None:
+    """A count from a cell (text) or from the JSON of a cell (a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    return parse_int(str(value), what, required=False)
+
+
+def _date_or_none(value: str | None, what: str) -> date | None:
+    return parse_date(value, what) if value else None
 
 
 def import_native(
@@ -533,8 +551,11 @@ def import_native(
                     origin=origin,
                 )
             report.created += 1
-        except (RowRejected, ValueError, KeyError) as problem:
+        except (RowRejected, ValueError, KeyError, TypeError) as problem:
             report.errors.append((item.line, str(problem)))
+        except (IntegrityError, DataError) as problem:
+            # A value the schema's checks refuse (an unknown status, a range out of order).
+            report.errors.append((item.line, f"refused by the database: {problem.orig}"))
     return report
 
 
@@ -547,23 +568,23 @@ def _native_incident(session: Session, row: dict[str, Any], sectors: dict[str, S
         summary=row["summary"],
         notes=row.get("notes", ""),
         assessment_note=row.get("assessment_note", ""),
-        date_start=date.fromisoformat(row["date_start"]),
-        date_end=date.fromisoformat(row["date_end"]),
+        date_start=parse_date(row["date_start"], "date_start"),
+        date_end=parse_date(row["date_end"], "date_end"),
         date_precision=row["date_precision"],
         country=_or_none(row["country"]),
         place=place,
         sector=sectors.get(row["sector"]) if row["sector"] else None,
         location=row["location"],
-        latitude=_number(row["latitude"], float),
-        longitude=_number(row["longitude"], float),
-        geo_precision=int(row["geo_precision"]),
+        latitude=parse_coordinate(row["latitude"], "latitude", 90),
+        longitude=parse_coordinate(row["longitude"], "longitude", 180),
+        geo_precision=_count(row["geo_precision"], "geo_precision"),
         event_type=row["event_type"],
         sub_event_type=_or_none(row["sub_event_type"]),
         review_state=row["review_state"],
         version=1,
     )
     for name in ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_high"):
-        setattr(incident, f"assessed_{name}", _number(row[f"assessed_{name}"], int))
+        setattr(incident, f"assessed_{name}", _count(row[f"assessed_{name}"], name))
     wanted = []
     for link in row["actors"]:
         actor = find_actor(session, link["actor"])
@@ -586,10 +607,10 @@ def _native_claims(
                 claimant=claimant,
                 spokesperson=_or_none(row["spokesperson"]),
                 spokesperson_role=_or_none(row["spokesperson_role"]),
-                claimed_on=date.fromisoformat(row["claimed_on"]) if row["claimed_on"] else None,
+                claimed_on=_date_or_none(row["claimed_on"], "claimed_on"),
                 kind=row["kind"],
                 status=row["status"],
-                credibility=_number(row["credibility"], int),
+                credibility=_count(row["credibility"], "credibility"),
                 statement=row["statement"],
                 statement_language=row["statement_language"] or "en",
                 translation=_or_none(row["translation"]),
@@ -600,8 +621,8 @@ def _native_claims(
                     party=f["party"],
                     actor=find_actor(session, f["actor"]) if f["actor"] else None,
                     outcome=f["outcome"],
-                    low=f["low"],
-                    high=f["high"],
+                    low=_count(f["low"], "low"),
+                    high=_count(f["high"], "high"),
                 )
                 for f in row["figures"]
             ]
@@ -617,7 +638,7 @@ def _native_claims(
                         url=given["url"],
                         outlet=given["outlet"],
                         title=given.get("title") or "",
-                        published_on=date.fromisoformat(published) if published else None,
+                        published_on=_date_or_none(published, "published_on"),
                         language=given.get("language") or "en",
                         reliability=given["reliability"],
                     )

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Integer, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import CasualtyFigure, Claim, ClaimSource, Incident, IncidentActor, Place
+from app.models import (
+    CasualtyFigure,
+    Claim,
+    ClaimSource,
+    Incident,
+    IncidentActor,
+    Place,
+    Source,
+)
 from app.models.vocab import ReviewState
 from app.services.claims import contesting_status_condition
 
@@ -44,6 +52,34 @@ def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Clai
 def visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
     """Readers see published incidents only; editors see drafts and archived ones too."""
     return [] if include_unpublished else [Incident.review_state == ReviewState.PUBLISHED]
+
+
+def places_visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
+    """Readers see a place only if the reference gazetteer has it or a published incident is
+    there: a place typed into a draft is as private as the draft."""
+    if include_unpublished:
+        return []
+    used = (
+        select(Incident.id)
+        .where(Incident.place_id == Place.id, Incident.review_state == ReviewState.PUBLISHED)
+        .exists()
+    )
+    # Reference rows are the ones loaded with a source for their coordinates.
+    return [Place.source_url.is_not(None) | used]
+
+
+def sources_visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
+    """Readers see a source only if a claim about a published incident cites it."""
+    if include_unpublished:
+        return []
+    cited = (
+        select(ClaimSource.claim_id)
+        .join(Claim, Claim.id == ClaimSource.claim_id)
+        .join(Incident, Incident.id == Claim.incident_id)
+        .where(ClaimSource.source_id == Source.id, Incident.review_state == ReviewState.PUBLISHED)
+        .exists()
+    )
+    return [cited]
 
 
 def get_incident(

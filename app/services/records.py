@@ -11,7 +11,7 @@ from app.models import Actor, Claim, Incident, Place, Sector
 from app.models.vocab import ClaimStatus, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import filter_conditions, list_items
-from app.services.incidents import IncidentListItem
+from app.services.incidents import IncidentListItem, places_visible_to
 
 RECORD_PAGE_SIZE = 50
 CLAIMS_SHOWN = 100
@@ -95,16 +95,22 @@ def sector_record(session: Session, sector: Sector) -> Record:
     )
 
 
-def places_in_sector(session: Session, sector: Sector) -> list[Place]:
+def places_in_sector(
+    session: Session, sector: Sector, *, can_see_unpublished: bool = False
+) -> list[Place]:
     return list(
-        session.scalars(select(Place).where(Place.sector_id == sector.id).order_by(Place.name))
+        session.scalars(
+            select(Place)
+            .where(Place.sector_id == sector.id, *places_visible_to(can_see_unpublished))
+            .order_by(Place.name)
+        )
     )
 
 
-def get_place(session: Session, slug: str) -> Place | None:
+def get_place(session: Session, slug: str, *, can_see_unpublished: bool = False) -> Place | None:
     return session.scalar(
         select(Place)
-        .where(Place.slug == slug)
+        .where(Place.slug == slug, *places_visible_to(can_see_unpublished))
         .options(selectinload(Place.aliases), selectinload(Place.sector))
     )
 

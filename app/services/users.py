@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import User
 from app.models.vocab import UserRole
-from app.services.auth import end_all_sessions, set_active
+from app.services.auth import end_all_access, set_active
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 12
@@ -111,10 +111,10 @@ def set_role(session: Session, user: User, role: str, *, acting_admin: User | No
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """A new password signs the user out everywhere."""
+    """A new password signs the user out everywhere and revokes their API tokens."""
     _check_password(password)
     user.password_hash = hash_password(password)
-    end_all_sessions(session, user)
+    end_all_access(session, user)
     session.flush()
 
 

@@ -19,7 +19,7 @@ from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import filter_conditions, list_items, resolve_filter
 from app.services.claims import format_range
-from app.services.incidents import IncidentListItem
+from app.services.incidents import IncidentListItem, places_visible_to
 from app.slugs import slugify
 
 MAP_LIMIT = 5_000
@@ -245,9 +245,13 @@ def places_table(
     return [PlaceRow(*row) for row in rows]
 
 
-def gazetteer_features(session: Session) -> dict[str, Any]:
+def gazetteer_features(session: Session, *, can_see_unpublished: bool = False) -> dict[str, Any]:
     """The gazetteer's places, for labels on the map."""
-    places = session.scalars(select(Place).where(Place.latitude.is_not(None)).order_by(Place.name))
+    places = session.scalars(
+        select(Place)
+        .where(Place.latitude.is_not(None), *places_visible_to(can_see_unpublished))
+        .order_by(Place.name)
+    )
     return {
         "type": "FeatureCollection",
         "features": [

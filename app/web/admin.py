@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
 from app.importers import READERS
@@ -16,7 +18,7 @@ from app.importers.common import FileRejected
 from app.models import User
 from app.models.vocab import UserRole
 from app.services import users
-from app.services.imports import DryRunFinished, import_events
+from app.services.imports import DryRunFinished, ImportReport, import_events
 from app.services.users import UserError
 from app.web.auth import Admin
 from app.web.deps import DatabaseDep, TemplatesDep
@@ -204,6 +206,7 @@ def user_password(
 # ---- dataset import ----------------------------------------------------------------------------
 
 IMPORT_PAGE = "/admin/import"
+COPY_CHUNK_BYTES = 1024 * 1024
 
 
 @router.get(IMPORT_PAGE, response_class=HTMLResponse)
@@ -231,23 +234,30 @@ async def import_upload(
         problem = "Choose a file to import."
     else:
         countries = {c.strip().upper() for c in country.split(",") if c.strip()} or None
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "upload.csv"
-            path.write_bytes(await upload.read())
-            try:
-                with database.write() as session:
-                    report = import_events(
-                        session,
-                        READERS[dataset](path),
-                        countries=countries,
-                        origin=f"import {dataset} by {admin.email}",
-                    )
-                    if dry_run:
-                        raise DryRunFinished
-            except FileRejected as rejected:
-                problem = f"{rejected}; nothing was imported."
-            except DryRunFinished:
-                pass
+
+        def run_import() -> tuple[ImportReport | None, str | None]:
+            # In a worker thread: an import takes seconds, and the event loop serves everyone.
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "upload.csv"
+                with path.open("wb") as copy:
+                    shutil.copyfileobj(upload.file, copy, COPY_CHUNK_BYTES)
+                try:
+                    with database.write() as session:
+                        done = import_events(
+                            session,
+                            READERS[dataset](path),
+                            countries=countries,
+                            origin=f"import {dataset} by {admin.email}",
+                        )
+                        if dry_run:
+                            raise DryRunFinished(done)
+                except FileRejected as rejected:
+                    return None, f"{rejected}; nothing was imported."
+                except DryRunFinished as finished:
+                    return finished.report, None
+                return done, None
+
+        report, problem = await run_in_threadpool(run_import)
     context = {
         "report": report,
         "problem": problem,

@@ -12,8 +12,11 @@ from app.models import User
 from app.models.vocab import UserRole
 from app.services.auth import (
     LoginRefused,
+    SignedIn,
+    SignInBusy,
     check_password,
-    record_sign_in,
+    complete_sign_in,
+    reserve_attempt,
     sign_out,
     user_for_token,
 )
@@ -21,6 +24,7 @@ from app.web.csrf import SESSION_COOKIE, cookie_flags
 from app.web.deps import DatabaseDep, TemplatesDep, get_database
 
 router = APIRouter()
+BUSY = "Many sign-ins are being checked just now. Try again in a few seconds."
 
 
 class SignInRequired(Exception):
@@ -92,12 +96,25 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/incidents",
 ) -> Response:
     client = client_address(request)
-    with database.read() as session:
-        verdict = check_password(session, email=email, password=password, client=client)
     with database.write(content=False) as session:
-        signed_in = record_sign_in(
-            session, verdict, client=client, user_agent=request.headers.get("user-agent", "")
-        )
+        reservation = reserve_attempt(session, email=email, client=client)
+    signed_in: SignedIn | LoginRefused
+    if isinstance(reservation, LoginRefused):
+        signed_in = reservation
+    else:
+        try:
+            with database.read() as session:
+                user_id = check_password(session, email=email, password=password)
+        except SignInBusy:
+            # The attempt stays counted: a flood must not get free guesses by being refused.
+            context = {"next": safe_next(next), "email": email, "error": BUSY}
+            busy = templates.TemplateResponse(request, "auth/login.html", context, status_code=503)
+            busy.headers["Retry-After"] = "5"
+            return busy
+        with database.write(content=False) as session:
+            signed_in = complete_sign_in(
+                session, reservation, user_id, user_agent=request.headers.get("user-agent", "")
+            )
     if isinstance(signed_in, LoginRefused):
         context = {"next": safe_next(next), "email": email, "error": str(signed_in)}
         status = 429 if signed_in.rate_limited else 400

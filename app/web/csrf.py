@@ -3,13 +3,15 @@
 The token is an HMAC of the browser's session cookie (or, before sign-in, of an anonymous cookie
 set here) under the site's secret key: a page from another site cannot know it. Forms send it as
 the `csrf_token` field; htmx sends it in the X-CSRF-Token header (set on <body>). The request body
-is read here once, checked, and handed on unchanged. Bodies over the limit get 413.
+is read here once, checked, and handed on unchanged; its size is bounded before it gets here
+(security.BodyLimits), and an upload is kept in a temporary file, not in memory.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import tempfile
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
@@ -25,9 +27,9 @@ ANONYMOUS_COOKIE = "csrf_id"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-MAX_BODY_BYTES = 2 * 1024 * 1024
-# Dataset uploads are larger than any form.
-MAX_BODY_BYTES_BY_PATH = {"/admin/import": 100 * 1024 * 1024}
+# A body larger than this goes to a temporary file while its token is checked.
+BODY_IN_MEMORY_BYTES = 1024 * 1024
+REPLAY_CHUNK_BYTES = 64 * 1024
 
 
 def cookie_flags(scope: Scope) -> str:
@@ -35,7 +37,7 @@ def cookie_flags(scope: Scope) -> str:
     return f"; Path=/; HttpOnly; SameSite=Lax{secure}"
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
+def cookies_of(scope: Scope) -> dict[str, str]:
     header = next((v for k, v in scope.get("headers", []) if k == b"cookie"), b"")
     jar: SimpleCookie = SimpleCookie()
     try:
@@ -54,7 +56,7 @@ class CSRFProtection:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookies = _cookies(scope)
+        cookies = cookies_of(scope)
         bound_to = cookies.get(SESSION_COOKIE) or cookies.get(ANONYMOUS_COOKIE)
         new_anonymous = None
         if not bound_to:
@@ -72,27 +74,6 @@ class CSRFProtection:
         state["csrf_token"] = token
         state["csrf_token_used"] = used  # the page cache keeps no page that printed it
 
-        # The API never reads cookies (it takes tokens), so a forged request has nothing to ride on.
-        if scope["method"] not in SAFE_METHODS and not scope["path"].startswith("/api/"):
-            expected = csrf_token(self.secret_key(), bound_to)
-            limit = MAX_BODY_BYTES_BY_PATH.get(scope["path"], MAX_BODY_BYTES)
-            body = await _read_body(receive, limit)
-            if body is None:
-                await _refuse(scope, receive, send, 413, "The request is too large.")
-                return
-            given = await _submitted_token(scope, body)
-            if not given or not hmac.compare_digest(given, expected):
-                await _refuse(
-                    scope,
-                    receive,
-                    send,
-                    403,
-                    "This form has expired or did not come from this site. "
-                    "Go back, reload the page and try again.",
-                )
-                return
-            receive = _replay(body)
-
         signed_in = SESSION_COOKIE in cookies
 
         async def send_with_cookie(message: Message) -> None:
@@ -108,48 +89,70 @@ class CSRFProtection:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_cookie)
+        # The API never reads cookies (it takes tokens), so a forged request has nothing to ride on.
+        if scope["method"] in SAFE_METHODS or scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send_with_cookie)
+            return
+        expected = csrf_token(self.secret_key(), bound_to)
+        with await _read_body(receive) as body:
+            given = await _submitted_token(scope, body)
+            if not given or not hmac.compare_digest(given, expected):
+                await _refuse(
+                    scope,
+                    receive,
+                    send,
+                    403,
+                    "This form has expired or did not come from this site. "
+                    "Go back, reload the page and try again.",
+                )
+                return
+            await self.app(scope, _replay(body), send_with_cookie)
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
+Body = tempfile.SpooledTemporaryFile[bytes]
+
+
+async def _read_body(receive: Receive) -> Body:
+    """The whole body, in memory while small and in a temporary file past that (an upload may
+    be 100 MB). Its size was bounded before it got here."""
+    # Closed by the caller, which holds it for the rest of the request.
+    body: Body = tempfile.SpooledTemporaryFile(max_size=BODY_IN_MEMORY_BYTES)  # noqa: SIM115
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+        body.write(message.get("body", b""))
         if not message.get("more_body", False):
             break
-    return b"".join(chunks)
+    return body
 
 
-def _replay(body: bytes) -> Receive:
-    sent = False
+def _replay(body: Body) -> Receive:
+    body.seek(0)
+    done = False
 
     async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        nonlocal done
+        if done:
+            return {"type": "http.disconnect"}
+        chunk = body.read(REPLAY_CHUNK_BYTES)
+        done = len(chunk) < REPLAY_CHUNK_BYTES
+        return {"type": "http.request", "body": chunk, "more_body": not done}
 
     return receive
 
 
-async def _submitted_token(scope: Scope, body: bytes) -> str | None:
+async def _submitted_token(scope: Scope, body: Body) -> str | None:
     headers = dict(scope.get("headers", []))
     if CSRF_HEADER in headers:
         return str(headers[CSRF_HEADER].decode("latin-1"))
     content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
     if content_type.startswith("application/x-www-form-urlencoded"):
-        values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+        body.seek(0)
+        values = parse_qs(body.read().decode("utf-8", "replace")).get(CSRF_FIELD)
         return values[0] if values else None
     if content_type.startswith("multipart/form-data"):
+        # Parsed from the temporary file; the parser keeps file parts on disk too.
         try:
             form = await Request(scope, _replay(body)).form()
         except Exception:  # a malformed upload carries no valid token: refused like one without

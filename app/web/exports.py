@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from app.schemas.filters import parse_incident_filter
 from app.services import exports
 from app.web.auth import CurrentUser
 from app.web.deps import DatabaseDep
+from app.web.streaming import ExportSlots, ExportStream, exports_busy
 from app.web.visuals import problem_response
 
 router = APIRouter()
@@ -28,15 +29,22 @@ def _base(request: Request) -> str:
     return (base_url or str(request.base_url)).rstrip("/")
 
 
-def _stream(chunks: Iterator[str], media_type: str, filename: str | None) -> StreamingResponse:
+def _stream(
+    request: Request, chunks: Iterator[str], media_type: str, filename: str | None
+) -> Response:
+    slots: ExportSlots = request.app.state.export_slots
+    if not slots.take():
+        return exports_busy()
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
-    return StreamingResponse((c.encode() for c in chunks), media_type=media_type, headers=headers)
+    return ExportStream(chunks, slots=slots, media_type=media_type, headers=headers)
 
 
 @router.get("/incidents.{suffix}", name="incident_export")
-def incident_export(
+async def incident_export(
     request: Request, database: DatabaseDep, user: CurrentUser, suffix: str, rows: str = "incidents"
 ) -> Response:
+    """Async, so the export slot is taken and given back on the event loop's one thread; the
+    database is read only inside the stream, in worker threads."""
     if suffix not in FORMATS:
         return Response("Not found: exports are .csv, .json, .geojson and .atom", status_code=404)
     parsed = parse_incident_filter(request.query_params.multi_items())
@@ -50,14 +58,13 @@ def incident_export(
         per_claim = rows == "claims"
         name = "claims.csv" if per_claim else "incidents.csv"
         chunks = exports.csv_export(database, wanted, base=base, editor=editor, per_claim=per_claim)
-        return _stream(chunks, FORMATS["csv"], name)
+        return _stream(request, chunks, FORMATS["csv"], name)
     if suffix == "json":
-        return _stream(
-            exports.json_export(database, wanted, base=base, editor=editor), FORMATS["json"], None
-        )
+        chunks = exports.json_export(database, wanted, base=base, editor=editor)
+        return _stream(request, chunks, FORMATS["json"], None)
     if suffix == "geojson":
         chunks = exports.geojson_export(database, wanted, base=base, editor=editor)
-        return _stream(chunks, FORMATS["geojson"], "incidents.geojson")
+        return _stream(request, chunks, FORMATS["geojson"], "incidents.geojson")
     title = f"{request.app.state.settings.site_name}: {wanted.url()}"
     chunks = exports.atom_feed(database, wanted, base=base, editor=editor, title=title)
-    return _stream(chunks, FORMATS["atom"], None)
+    return _stream(request, chunks, FORMATS["atom"], None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 
@@ -24,6 +25,7 @@ from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
 from app.web.htmx import is_fragment_request
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
@@ -142,7 +144,7 @@ def actor_page(
 
 @router.get("/sectors/{slug}", response_class=HTMLResponse)
 def sector_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, slug: str
+    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser, slug: str
 ) -> Response:
     sector = records.get_sector(session, slug)
     if sector is None:
@@ -150,16 +152,16 @@ def sector_page(
     context = {
         "sector": sector,
         "record": records.sector_record(session, sector),
-        "places": records.places_in_sector(session, sector),
+        "places": records.places_in_sector(session, sector, can_see_unpublished=user is not None),
     }
     return templates.TemplateResponse(request, "records/sector.html", context)
 
 
 @router.get("/places/{slug}", response_class=HTMLResponse)
 def place_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, slug: str
+    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser, slug: str
 ) -> Response:
-    place = records.get_place(session, slug)
+    place = records.get_place(session, slug, can_see_unpublished=user is not None)
     if place is None:
         raise _not_found("place")
     context = {"place": place, "record": records.place_record(session, place)}
@@ -177,7 +179,12 @@ def healthz(database: DatabaseDep) -> JSONResponse:
     try:
         with database.read() as session:
             session.execute(text("SELECT 1"))
-    except Exception as error:  # any failure to reach the database is what this reports
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return JSONResponse({"status": "error", "database": first_line}, status_code=503)
+    except Exception:  # any failure to reach the database is what this reports
+        # The error names hosts, ports and users: it goes to the log, not to the public.
+        log.exception("health check: the database cannot be reached")
+        return JSONResponse(
+            {"status": "error", "database": "unavailable"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -6,10 +6,14 @@ configured with allowEval false), nothing from another origin, and no framing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from starlette.responses import PlainTextResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.web.csrf import SESSION_COOKIE, cookies_of
 
 
 def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
@@ -87,3 +91,137 @@ class RejectNulBytes:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+FORM_BODY_BYTES = 2 * 1024 * 1024
+API_BODY_BYTES = 1024 * 1024
+# Dataset uploads, for a signed-in admin only; everyone else gets the form limit there.
+UPLOAD_BODY_BYTES = 100 * 1024 * 1024
+UPLOAD_PATH = "/admin/import"
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# A NUL as each kind of body writes it (a literal "%00" typed in a form is sent as %2500).
+NUL_BY_TYPE = {
+    "application/x-www-form-urlencoded": (b"\x00", b"%00"),
+    "application/json": (b"\x00", b"\\u0000"),
+    "text/": (b"\x00",),
+}
+
+
+class BodyRefused(HTTPException):
+    """Raised from `receive` when a body breaks a rule. An HTTPException, so FastAPI's body
+    parsing passes it on unchanged and the app's error handler words it."""
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _problem(status: int, title: str, detail: str) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return JSONResponse(body, status, media_type="application/problem+json")
+
+
+class BodyLimits:
+    """Every request body is bounded by its path, and refused before the app reads it:
+
+    - the API takes 1 MB, and a write without a bearer token is refused before its body is read
+      (the token itself is checked by the API, against the database);
+    - dataset uploads take 100 MB, for a signed-in admin only;
+    - everything else takes 2 MB, the largest form.
+
+    A declared Content-Length over the limit is refused at once; a body that grows past it while
+    arriving is refused when it does, so nothing over the limit is ever held. A NUL character
+    in a form or JSON body is a 400: PostgreSQL cannot store one, and no field means one.
+    """
+
+    def __init__(self, app: ASGIApp, is_admin_session: Callable[[str], Awaitable[bool]]) -> None:
+        self.app = app
+        self.is_admin_session = is_admin_session
+
+    async def _limit(self, scope: Scope) -> int:
+        path = scope["path"]
+        if path.startswith("/api/"):
+            return API_BODY_BYTES
+        if path == UPLOAD_PATH and scope["method"] == "POST":
+            session = _session_cookie(scope)
+            if session and await self.is_admin_session(session):
+                return UPLOAD_BODY_BYTES
+        return FORM_BODY_BYTES
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+        if api and not _header(scope, b"authorization").lower().startswith("bearer "):
+            response = _problem(
+                401, "Token required", "Send an API token: Authorization: Bearer <token>."
+            )
+            await response(scope, receive, send)
+            return
+        limit = await self._limit(scope)
+        declared = _header(scope, b"content-length")
+        if declared and (not declared.isascii() or not declared.isdigit() or len(declared) > 15):
+            await self._refuse(scope, receive, send, 400, "The Content-Length is not a number.")
+            return
+        if declared and int(declared) > limit:
+            await self._refuse(scope, receive, send, 413, _too_large(limit))
+            return
+        content_type = _header(scope, b"content-type").lower()
+        nuls = next((v for k, v in NUL_BY_TYPE.items() if content_type.startswith(k)), ())
+        received = 0
+        tail = b""
+
+        async def bounded_receive() -> Message:
+            nonlocal received, tail
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise BodyRefused(413, _too_large(limit))
+                if nuls:
+                    # The tail of the last chunk too: "%0" may end one chunk and "0" start the next.
+                    window = tail + chunk
+                    if any(nul in window for nul in nuls):
+                        raise BodyRefused(400, "The request contains a NUL character.")
+                    tail = window[-5:]
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, tracking_send)
+        except BodyRefused as refused:
+            if started:
+                raise
+            await self._refuse(scope, receive, send, refused.status_code, refused.detail)
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, status: int, message: str
+    ) -> None:
+        title = "Request too large" if status == 413 else "Bad request"
+        response = (
+            _problem(status, title, message)
+            if scope["path"].startswith("/api/")
+            else PlainTextResponse(message, status_code=status)
+        )
+        # The rest of the body is not read: the connection is closed after this answer.
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+def _too_large(limit: int) -> str:
+    return f"The request is too large: at most {limit // (1024 * 1024)} MB here."
+
+
+def _session_cookie(scope: Scope) -> str | None:
+    return cookies_of(scope).get(SESSION_COOKIE)

@@ -54,8 +54,9 @@ def incidents_timeline(request: Request, session: SessionDep, user: CurrentUser)
 
 
 @router.get("/places.geojson")
-def places_geojson(session: SessionDep) -> Response:
-    return JSONResponse(visuals.gazetteer_features(session), media_type="application/geo+json")
+def places_geojson(session: SessionDep, user: CurrentUser) -> Response:
+    features = visuals.gazetteer_features(session, can_see_unpublished=user is not None)
+    return JSONResponse(features, media_type="application/geo+json")
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -80,7 +80,9 @@
       places.features.map((f) =>
         L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
           radius: 2, color: "#334155", weight: 1, fillOpacity: 1,
-        }).bindTooltip(f.properties.name, {
+        // A node, never a string: Leaflet writes a string tooltip as HTML, and names come from
+        // editors and imported files.
+        }).bindTooltip(element("span", f.properties.name), {
           // Towns are always labelled; crossings, passes and valleys name themselves on hover.
           permanent: LABELLED_KINDS.includes(f.properties.kind),
           direction: "right",

@@ -54,11 +54,15 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
 
 
 @pytest.fixture(scope="session")
-def live_server(
-    scratch: ScratchDatabases, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def live_database_url(scratch: ScratchDatabases) -> str:
+    """The live server's database, for a test that must put in what no form can."""
+    return scratch.new_url()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`incidents demo` then `incidents serve`, exactly as the README runs them."""
-    env = {**os.environ, "DATABASE_URL": scratch.new_url()}
+    env = {**os.environ, "DATABASE_URL": live_database_url}
     incidents = [sys.executable, "-m", "app.cli"]
     cwd = Path(__file__).resolve().parents[2]
     subprocess.run([*incidents, "demo"], env=env, cwd=cwd, check=True, capture_output=True)

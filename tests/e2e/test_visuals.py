@@ -61,3 +61,73 @@ def test_dragging_across_the_timeline_sets_the_dates(live_server: str, browser: 
         assert errors == []
     finally:
         context.close()
+
+
+HOSTILE_NAME = '<a id="planted" href="https://attacker.example/">Miranshah</a><b>bold</b>'
+
+
+def test_a_place_name_with_markup_is_shown_as_text_on_the_map(
+    live_server: str, live_database_url: str, browser: Any
+) -> None:
+    """Leaflet writes a string tooltip as HTML: a name with a link would be a live link on
+    every public map (the CSP stops scripts, not links)."""
+    from sqlalchemy import delete
+
+    from app.db import Database
+    from app.models import Place
+
+    database = Database(live_database_url)
+    with database.write() as session:
+        place = Place(
+            slug="hostile-town",
+            name=HOSTILE_NAME,
+            country="PAK",
+            kind="town",
+            latitude=32.9,
+            longitude=70.2,
+            source_url="https://example.org/gazetteer",
+        )
+        session.add(place)
+    context, page, _blocked, errors = _offline_page(browser)
+    try:
+        page.goto(live_server + "/", wait_until="networkidle")
+        page.wait_for_selector("#map .leaflet-tooltip", state="attached")
+        labels = page.locator("#map .leaflet-tooltip").all_text_contents()
+        assert HOSTILE_NAME in labels
+        assert page.locator("#planted").count() == 0
+        assert page.locator("#map .leaflet-tooltip b").count() == 0
+        assert errors == []
+    finally:
+        context.close()
+        with database.write() as session:
+            session.execute(delete(Place).where(Place.slug == "hostile-town"))
+        database.dispose()
+
+
+def test_back_after_a_filter_change_redraws_the_map_and_the_chart(
+    live_server: str, browser: Any
+) -> None:
+    """htmx's history snapshot holds Leaflet's and uPlot's inline styles, which the CSP refuses;
+    Back must give a working map and chart, with no errors."""
+    context, page, _blocked, errors = _offline_page(browser)
+    try:
+        page.goto(live_server + "/incidents", wait_until="networkidle")
+        page.wait_for_selector("#map .leaflet-interactive", state="attached")
+        page.locator("#facet-type input[type=checkbox]").first.check()
+        page.wait_for_function("() => location.search.includes('type=')")
+        page.wait_for_load_state("networkidle")
+        page.go_back(wait_until="networkidle")
+        page.wait_for_function("() => !location.search.includes('type=')")
+        page.wait_for_selector("#map .leaflet-interactive", state="attached")
+        page.wait_for_selector("#timeline .u-over", state="attached")
+        assert page.locator("#map path.leaflet-interactive").count() >= 1
+        assert page.locator("#timeline canvas").count() >= 1
+        # The labels are placed by Leaflet, not piled in the map's corner without their styles.
+        unplaced = page.evaluate(
+            "() => [...document.querySelectorAll('#map .leaflet-tooltip')]"
+            ".filter((label) => !label.style.transform).length"
+        )
+        assert unplaced == 0
+        assert errors == []
+    finally:
+        context.close()
