@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from app import dates
 from app.models import Actor, CasualtyFigure, Claim, Incident, Place, Sector
 from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
@@ -125,7 +126,7 @@ def map_features(
 
 @dataclass
 class Timeline:
-    bucket: str  # "day", "week" or "month"
+    bucket: str  # "day", "week", "month" or "year"
     starts: list[date]
     incidents: list[int]
     # Total killed claimed per claimant, bucket by bucket (None where it claimed nothing).
@@ -145,6 +146,8 @@ def _bucket_of(day: date, size: str) -> date:
         return day
     if size == "week":
         return day - timedelta(days=day.weekday())
+    if size == "year":
+        return day.replace(month=1, day=1)
     return day.replace(day=1)
 
 
@@ -153,13 +156,20 @@ def _next_bucket(start: date, size: str) -> date:
         return start + timedelta(days=1)
     if size == "week":
         return start + timedelta(days=7)
+    if size == "year":
+        return start.replace(year=start.year + 1)
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def timeline(
     session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
 ) -> Timeline:
-    conditions = _conditions(session, wanted, can_see_unpublished)
+    # A date outside the record's range (written before dates were checked, or straight into
+    # the database) would stretch the chart over centuries; the chart leaves it out.
+    conditions = [
+        *_conditions(session, wanted, can_see_unpublished),
+        Incident.date_start.between(dates.EARLIEST, dates.latest()),
+    ]
     days = dict(
         session.execute(
             select(Incident.date_start, func.count())
@@ -171,7 +181,15 @@ def timeline(
         return Timeline("day", [], [])
     first, last = min(days), max(days)
     span = (last - first).days
-    size = "day" if span <= 120 else "week" if span <= 3 * 365 else "month"
+    size = (
+        "day"
+        if span <= 120
+        else "week"
+        if span <= 3 * 365
+        else "month"
+        if span <= 30 * 365
+        else "year"
+    )
     starts = [_bucket_of(first, size)]
     while _next_bucket(starts[-1], size) <= last:
         starts.append(_next_bucket(starts[-1], size))

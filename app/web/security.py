@@ -50,6 +50,10 @@ SECURITY_HEADERS = {
 }
 
 
+# Two years, as browsers' preload lists ask; subdomains are the operator's to add.
+HSTS = {b"strict-transport-security": b"max-age=63072000"}
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, image_origins: tuple[str, ...] = ()) -> None:
         self.app = app
@@ -63,10 +67,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # Only over https (as the client saw it, through a trusted proxy's headers): a browser
+        # ignores the header over http, and a plain-http deployment must stay reachable.
+        headers = {**self.headers, **HSTS} if scope.get("scheme") == "https" else self.headers
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers.items() if k not in present]
+                extra = [(k, v) for k, v in headers.items() if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -143,7 +143,7 @@
     }
     const xs = data.starts.map((day) => Date.parse(day + "T00:00:00Z") / 1000);
     const names = Object.keys(data.claimants);
-    const barWidth = { day: 86400, week: 7 * 86400, month: 30 * 86400 }[data.bucket];
+    const barWidth = { day: 86400, week: 7 * 86400, month: 30 * 86400, year: 365 * 86400 }[data.bucket];
     const series = [
       {},
       { label: "Incidents", scale: "n", stroke: "#0b5cad", fill: "rgba(11,92,173,0.3)", paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } },
