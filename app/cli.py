@@ -297,15 +297,17 @@ def _progress_bar(total: int, unit: str = "rows") -> Callable[[int], None] | Non
 def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
     from pathlib import Path
 
-    from app.importers import READERS
-    from app.importers.common import FileRejected
+    from app.importers.common import DELIMITERS, FileRejected
     from app.importers.native import read_native
-    from app.services.imports import DryRunFinished, import_events, import_native
+    from app.services.imports import DryRunFinished, import_file, import_native
 
     path = Path(args.file)
     countries = (
         {c.strip().upper() for c in args.country.split(",") if c.strip()} if args.country else None
     )
+    delimiter = "\t" if args.delimiter in ("tab", "\\t") else args.delimiter
+    if delimiter not in DELIMITERS:
+        raise CommandError(f"--delimiter is one of: , ; | tab (not {args.delimiter!r})")
     try:
         with path.open("rb") as handle:
             total = max(0, sum(1 for _ in handle) - 1)
@@ -313,30 +315,43 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
     database = migrate_database(settings)
     try:
-        with database.write() as session:
-            if args.dataset == "native":
+        if args.dataset == "native":
+            with database.write() as session:
                 items = read_native(path, Path(args.claims) if args.claims else None)
                 report = import_native(session, items, progress=_progress_bar(len(items)))
-            else:
-                report = import_events(
-                    session,
-                    READERS[args.dataset](path),
-                    countries=countries,
-                    origin=f"import {args.dataset}",
-                    progress=_progress_bar(total),
-                )
-            if args.dry_run:
-                raise DryRunFinished
+                if args.dry_run:
+                    raise DryRunFinished(report)
+        else:
+            report = import_file(
+                database,
+                dataset=args.dataset,
+                path=path,
+                file_name=path.name,
+                countries=countries,
+                border_only=args.border_only,
+                delimiter=delimiter,
+                dry_run=args.dry_run,
+                origin=f"import {args.dataset}",
+                progress=_progress_bar(total),
+            )
     except FileRejected as error:
         raise CommandError(f"{error}; nothing was imported") from None
-    except DryRunFinished:
-        pass
+    except DryRunFinished as finished:
+        assert finished.report is not None
+        report = finished.report
     finally:
         database.dispose()
     prefix = "Dry run, nothing saved: " if args.dry_run else ""
-    print(f"{prefix}{report.summary()}.")
+    run = f" (import run {report.run_id})" if report.run_id else ""
+    print(f"{prefix}{report.summary()}{run}.")
+    for line, message in report.repaired:
+        print(f"  line {line}: repaired: {message}")
     for line, message in report.errors:
         print(f"  line {line}: {message}")
+    if report.unmapped:
+        print(f"  {len(report.unmapped)} names no actor is known by (map them at /review/actors):")
+        for name, events in sorted(report.unmapped.items(), key=lambda item: -item[1]):
+            print(f"    {name} ({events} events)")
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
@@ -479,6 +494,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file", help="the CSV file")
     importer.add_argument("--country", help="keep only these countries, e.g. PAK,AFG")
+    importer.add_argument(
+        "--border-only",
+        action="store_true",
+        help="keep only events in the districts on the border (and count what is left out)",
+    )
+    importer.add_argument(
+        "--delimiter",
+        default=",",
+        help="the file's field separator: , (the default) ; | or tab",
+    )
     importer.add_argument("--claims", help="native only: the matching ?rows=claims export")
     importer.add_argument(
         "--dry-run", action="store_true", help="read and check everything, save nothing"

@@ -9,5 +9,6 @@ from app.importers.acled import read_acled
 from app.importers.common import ImportEvent, RowRejected
 from app.importers.ucdp import read_ucdp
 
-Reader = Callable[[Path], Iterator[tuple[int, ImportEvent | RowRejected]]]
+# (path, delimiter) -> (line, event or why the row is rejected)
+Reader = Callable[[Path, str], Iterator[tuple[int, ImportEvent | RowRejected]]]
 READERS: dict[str, Reader] = {"acled": read_acled, "ucdp": read_ucdp}

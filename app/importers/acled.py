@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +19,16 @@ from app.importers.common import (
     read_rows,
 )
 from app.models.vocab import EVENT_TYPES
+from app.services.gazetteer import clean_location
 from app.slugs import slugify
 
 REQUIRED = {"event_id_cnty", "event_date", "event_type", "country", "actor1", "fatalities"}
 # Older exports name some columns differently.
 RENAMED = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
 PRECISION = {"1": "day", "2": "week", "3": "month"}
+# ACLED's notes give another count when its own differs: "Fatalities coded as 0 (VoJ reported
+# 2)." That sentence is kept on ACLED's claim, beside its figure.
+OTHER_FIGURE = re.compile(r"[^.]*\bfatalit(?:y|ies)\s+coded\s+as\b[^.]*\.?", re.IGNORECASE)
 
 
 def _type(event_type: str, sub_type: str) -> tuple[str, str | None]:
@@ -60,6 +65,7 @@ def _event(row: dict[str, str]) -> ImportEvent:
     location = row.get("location", "")
     sub_label = row.get("sub_event_type") or row["event_type"]
     geo = row.get("geo_precision", "") or "1"
+    notes = row.get("notes", "")
     return ImportEvent(
         dataset="acled",
         external_id=external_id,
@@ -79,8 +85,11 @@ def _event(row: dict[str, str]) -> ImportEvent:
         sub_event_type=sub_type,
         actors=actors,
         source_label=row.get("source", "") or "ACLED",
-        statement=row.get("notes", ""),
-        figures=[ImportFigure("unknown", None, "killed", fatalities, fatalities)],
+        statement=f"ACLED event {external_id}: {fatalities} killed.",
+        # ACLED's one number is its count of everyone killed.
+        figures=[ImportFigure("all", None, "killed", fatalities, fatalities, best=fatalities)],
+        note=" ".join(OTHER_FIGURE.findall(notes)),
+        place_name=clean_location(location),
     )
 
 

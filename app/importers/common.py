@@ -40,6 +40,8 @@ class ImportFigure:
     outcome: str
     low: int
     high: int | None
+    best: int | None = None
+    part_of_total: bool = False  # a part of the claim's total, never added to it
 
 
 @dataclass
@@ -64,6 +66,14 @@ class ImportEvent:
     source_label: str  # who reported it, within the dataset ("Dawn; Reuters")
     statement: str
     figures: list[ImportFigure] = field(default_factory=list)
+    # What the dataset says beside its figures ("Fatalities coded as 0 (VoJ reported 2)").
+    note: str = ""
+    # The dataset's own page for the event, where it has one.
+    url: str | None = None
+    # How the row was put right on the way in, for the report ("" when it was not).
+    repaired: str = ""
+    # The place's name, cleaned from the dataset's description of where ("Mir Ali town").
+    place_name: str = ""
 
 
 # A cell longer than this is a row error: no dataset field is anywhere near it, so it is a broken

@@ -17,6 +17,7 @@ from app.importers.common import (
     parse_int,
     read_rows,
 )
+from app.services.gazetteer import clean_location
 
 REQUIRED = {"id", "date_start", "date_end", "country", "side_a", "side_b", "best", "low", "high"}
 # type_of_violence: 1 state-based, 2 non-state, 3 one-sided (against civilians).
@@ -25,6 +26,8 @@ TYPES = {
     "2": ("battles", "armed-clash"),
     "3": ("violence-against-civilians", "attack"),
 }
+# UCDP's page for one event.
+EVENT_PAGE = "https://ucdp.uu.se/event/{id}"
 DATE_PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "month"}
 
 
@@ -32,35 +35,59 @@ def _geo_precision(where_prec: str) -> int:
     return {"1": 1, "2": 2, "3": 2}.get(where_prec.strip(), 3)
 
 
-def _event(row: dict[str, str]) -> ImportEvent:
-    if not row.get("id"):
-        raise RowRejected("id is missing")
-    start, end = parse_date(row["date_start"]), parse_date(row["date_end"])
-    if end < start:
-        raise RowRejected("date_end is before date_start")
-    event_type, sub_type = TYPES.get(row.get("type_of_violence", "1"), TYPES["1"])
-    low = parse_int(row["low"], "low")
-    best = parse_int(row["best"], "best")
-    high = parse_int(row["high"], "high")
+def _killed(row: dict[str, str]) -> tuple[int, int, int, str]:
+    """UCDP's low, best and high, put in order if they are not: the best estimate is kept and
+    the range widened to hold it. The last value says what was repaired ("" if nothing)."""
+    low, best, high = (parse_int(row[c], c) for c in ("low", "best", "high"))
     assert low is not None and best is not None and high is not None
-    if not low <= best <= high:
-        raise RowRejected(f"low {low}, best {best} and high {high} are not in order")
-    side_a, side_b = row["side_a"], row["side_b"]
-    figures = [ImportFigure("unknown", None, "killed", low, high)]
+    if low <= best <= high:
+        return low, best, high, ""
+    repaired = (
+        f"low {low}, best {best}, high {high} are out of order: kept best {best},"
+        f" range {min(low, best)}–{max(high, best)}"
+    )
+    return min(low, best), best, max(high, best), repaired
+
+
+def _figures(row: dict[str, str], low: int, best: int, high: int) -> list[ImportFigure]:
+    """One total (everyone killed, low/best/high) and its parts, which sum to best and are
+    never added to it: deaths on side A, on side B, among civilians, of unknown affiliation."""
+    figures = [ImportFigure("all", None, "killed", low, high, best=best)]
     for column, party, actor in (
-        ("deaths_a", "combatants", side_a),
-        ("deaths_b", "combatants", side_b),
+        ("deaths_a", "combatants", row["side_a"]),
+        ("deaths_b", "combatants", row["side_b"]),
         ("deaths_civilians", "civilians", None),
+        ("deaths_unknown", "unknown", None),
     ):
         deaths = parse_int(row.get(column, ""), column, required=False)
         if deaths:
-            figures.append(ImportFigure(party, actor, "killed", deaths, deaths))
+            figures.append(
+                ImportFigure(
+                    party, actor, "killed", deaths, deaths, best=deaths, part_of_total=True
+                )
+            )
+    return figures
+
+
+def _event(row: dict[str, str]) -> ImportEvent:
+    if not row.get("id"):
+        raise RowRejected("id is missing")
+    start = parse_date(row["date_start"], "date_start")
+    end = parse_date(row["date_end"], "date_end")
+    if end < start:
+        raise RowRejected("date_end is before date_start")
+    event_type, sub_type = TYPES.get(row.get("type_of_violence", "1"), TYPES["1"])
+    low, best, high, repaired = _killed(row)
+    side_a, side_b = row["side_a"], row["side_b"]
     where = row.get("where_description", "") or row.get("adm_2", "") or row.get("adm_1", "")
+    place = clean_location(row.get("where_coordinates", "") or where) or where
+    headline = row.get("source_headline", "")
+    article = row.get("source_article", "")
     return ImportEvent(
         dataset="ucdp",
         external_id=row["id"],
-        title=f"{side_a} vs {side_b} in {where or row['country']}"[:300],
-        summary=row.get("source_headline", ""),
+        title=f"{side_a} vs {side_b} in {place or row['country']}"[:300],
+        summary="\n\n".join(part for part in (headline, article) if part),
         date_start=start,
         date_end=end,
         date_precision=DATE_PRECISION.get(row.get("date_prec", "1"), "day"),
@@ -76,10 +103,12 @@ def _event(row: dict[str, str]) -> ImportEvent:
         actors=[ImportActor(side_a, "side_a"), ImportActor(side_b, "side_b")],
         source_label=row.get("source_office", "") or "UCDP GED",
         statement=(
-            f"UCDP GED: best estimate {best} killed (low {low}, high {high})."
-            + (f" {row['source_article']}" if row.get("source_article") else "")
+            f"UCDP GED event {row['id']}: best estimate {best} killed (low {low}, high {high})."
         ),
-        figures=figures,
+        figures=_figures(row, low, best, high),
+        place_name=place,
+        url=EVENT_PAGE.format(id=row["id"]),
+        repaired=repaired,
     )
 
 

@@ -5,13 +5,16 @@ from app.models.base import Base
 from app.models.cache import DataVersion
 from app.models.change import Change
 from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
+from app.models.district import District, DistrictAlias
 from app.models.geography import Place, PlaceAlias, Sector
 from app.models.incident import ExternalId, Incident, IncidentActor
+from app.models.provenance import ActorMapping, ImportRun, UnmappedName
 from app.models.search import IncidentSearch
 from app.models.user import ApiToken, LoginAttempt, SiteSetting, User, UserSession
 
 __all__ = [
     "Actor",
+    "ActorMapping",
     "ActorName",
     "ApiToken",
     "Base",
@@ -20,7 +23,10 @@ __all__ = [
     "Claim",
     "ClaimSource",
     "DataVersion",
+    "District",
+    "DistrictAlias",
     "ExternalId",
+    "ImportRun",
     "Incident",
     "IncidentActor",
     "IncidentSearch",
@@ -30,6 +36,7 @@ __all__ = [
     "Sector",
     "SiteSetting",
     "Source",
+    "UnmappedName",
     "User",
     "UserSession",
 ]

@@ -19,7 +19,12 @@ class Actor(Base):
     kind: Mapped[str] = mapped_column(String(40))
     country: Mapped[str | None] = mapped_column(String(3))
     note: Mapped[str] = mapped_column(Text, default="")
+    # The group this actor belongs to (the Frontier Corps to Pakistan's state forces, a faction
+    # to its movement): filtering by the group includes its members.
+    member_of_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
 
+    member_of: Mapped[Actor | None] = relationship(remote_side=[id], back_populates="members")
+    members: Mapped[list[Actor]] = relationship(back_populates="member_of", order_by="Actor.name")
     names: Mapped[list[ActorName]] = relationship(
         back_populates="actor", cascade="all, delete-orphan", order_by="ActorName.id"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from app.models.actor import Actor
 from app.models.base import Base, Timestamps, one_of
@@ -130,6 +132,10 @@ class CasualtyFigure(Base):
     __table_args__ = (
         CheckConstraint("low >= 0", name="low_non_negative"),
         CheckConstraint("high IS NULL OR high >= low", name="low_le_high"),
+        CheckConstraint(
+            "best IS NULL OR (best >= low AND (high IS NULL OR best <= high))",
+            name="best_within_range",
+        ),
         one_of("party", LossParty, "party_known"),
         one_of("outcome", Outcome, "outcome_known"),
     )
@@ -140,7 +146,12 @@ class CasualtyFigure(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"))
     outcome: Mapped[str] = mapped_column(String(20))
     low: Mapped[int] = mapped_column(Integer)
+    # The claimant's own best estimate within the range, when it gives one (UCDP does).
+    best: Mapped[int | None] = mapped_column(Integer)
     high: Mapped[int | None] = mapped_column(Integer)
+    # A part of the claim's total for the same outcome (UCDP's deaths on side A, side B, among
+    # civilians, unknown): shown as a breakdown, never added to the total.
+    part_of_total: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     claim: Mapped[Claim] = relationship(back_populates="figures")
     actor: Mapped[Actor | None] = relationship()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.actor import Actor
 from app.models.base import Base, Timestamps, one_of
+from app.models.district import District
 from app.models.geography import Place, Sector
 from app.models.vocab import EVENT_TYPES, ActorRole, DatePrecision, ReviewState
 
@@ -112,6 +113,10 @@ class Incident(Timestamps, Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     geo_precision: Mapped[int] = mapped_column(Integer, default=1)
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    # The district of the gazetteer the event is in (from the place, or an import's admin names).
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="SET NULL"), index=True
+    )
     country: Mapped[str | None] = mapped_column(String(3))
     event_type: Mapped[str] = mapped_column(String(60))
     sub_event_type: Mapped[str | None] = mapped_column(String(60))
@@ -136,6 +141,7 @@ class Incident(Timestamps, Base):
 
     place: Mapped[Place | None] = relationship()
     sector: Mapped[Sector | None] = relationship()
+    district: Mapped[District | None] = relationship()
     actor_links: Mapped[list[IncidentActor]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentActor.position"
     )
@@ -200,5 +206,10 @@ class ExternalId(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     # A digest of the imported row, so importing the same file again skips what did not change.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # The import run and the file's line the incident last came from.
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL")
+    )
+    source_row: Mapped[int | None] = mapped_column(Integer)
 
     incident: Mapped[Incident] = relationship(back_populates="external_ids")

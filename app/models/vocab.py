@@ -39,6 +39,8 @@ class ActorKind(StrEnum):
     STATE_FORCES = "state-forces"
     REBEL_GROUP = "rebel-group"
     CIVILIANS = "civilians"
+    # ACLED and UCDP as claimants: their figures are their claims, beside the parties'.
+    DATASET = "dataset"
     OTHER = "other"
 
 
@@ -65,6 +67,8 @@ CONTESTING_STATUSES = frozenset({ClaimStatus.DISPUTED, ClaimStatus.DENIED})
 class LossParty(StrEnum):
     """Whose losses a casualty figure counts; the actor, when known, is on the figure too."""
 
+    # Everyone killed, whoever they were: a dataset's total, with its parts beside it.
+    ALL = "all"
     CIVILIANS = "civilians"
     COMBATANTS = "combatants"
     UNKNOWN = "unknown"

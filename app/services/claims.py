@@ -21,8 +21,11 @@ def contesting_status_condition() -> ColumnElement[bool]:
     return Claim.status.in_(sorted(CONTESTING_STATUSES))
 
 
-def format_range(low: int, high: int | None) -> str:
-    """15 -> "15"; 15..20 -> "15–20"; over 100 (no upper bound) -> "100+"."""
+def format_range(low: int, high: int | None, best: int | None = None) -> str:
+    """15 -> "15"; 15..20 -> "15–20"; over 100 (no upper bound) -> "100+"; with a best
+    estimate, "best 146 (141–150)"."""
+    if best is not None and (best != low or high not in (None, low)):
+        return f"best {best} ({format_range(low, high)})"
     if high is None:
         return f"{low}+"
     if high == low:
@@ -34,9 +37,11 @@ def figure_subject(figure: CasualtyFigure) -> str:
     """Whose losses, as a reader says it: "Civilians (Afghanistan)", "Pakistan Army", "Unknown"."""
     if figure.actor is not None:
         return figure.actor.name
-    return {"civilians": "Civilians", "combatants": "Combatants (unidentified)"}.get(
-        figure.party, "Unknown"
-    )
+    return {
+        "all": "Everyone",
+        "civilians": "Civilians",
+        "combatants": "Combatants (unidentified)",
+    }.get(figure.party, "Unknown")
 
 
 def claimed_killed(claim: Claim) -> int | None:
@@ -48,10 +53,16 @@ class FigureLike(Protocol):
     outcome: str
     low: int
     high: int | None
+    part_of_total: bool
 
 
 def killed_in(figures: Iterable[FigureLike]) -> int | None:
     """The most killed a set of figures asserts; an open-ended one ("over 100") counts as its
-    lower bound. None when no figure is of the killed."""
-    killed = [f.high if f.high is not None else f.low for f in figures if f.outcome == "killed"]
+    lower bound. A part of a total (UCDP's deaths per side) is in the total already and is not
+    added again. None when no figure is of the killed."""
+    killed = [
+        f.high if f.high is not None else f.low
+        for f in figures
+        if f.outcome == "killed" and not f.part_of_total
+    ]
     return sum(killed) if killed else None

@@ -80,7 +80,7 @@ def compare_claims(incident: Incident) -> ClaimComparison:
         by_row.items(), key=lambda item: (OUTCOME_ORDER.get(item[0][1], 99), item[0][0])
     ):
         cells = [
-            [format_range(f.low, f.high) for f in per_claimant[key]]
+            [format_range(f.low, f.high, f.best) for f in per_claimant[key]]
             if key in per_claimant
             else None
             for key in ordered

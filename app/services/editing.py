@@ -19,6 +19,7 @@ from app.models import (
     Change,
     Claim,
     ClaimSource,
+    District,
     Incident,
     IncidentActor,
     Place,
@@ -31,7 +32,12 @@ from app.schemas.forms import ClaimInput, IncidentInput, SourceInput
 from app.services.changes import record_change
 from app.services.derived import refresh_derived
 from app.services.lookup import find_actor, find_place, unique_place_slug
-from app.services.snapshots import INCIDENT_FIELDS, restore_value, snapshot_incident
+from app.services.snapshots import (
+    INCIDENT_FIELDS,
+    SNAPSHOT_LOADS,
+    restore_value,
+    snapshot_incident,
+)
 from app.services.sources import change_source, source_fields
 
 
@@ -57,19 +63,7 @@ class NotFound(Exception):
 
 def load_for_edit(session: Session, incident_id: int) -> Incident:
     incident = session.scalar(
-        select(Incident)
-        .where(Incident.id == incident_id)
-        .options(
-            selectinload(Incident.place),
-            selectinload(Incident.sector),
-            selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
-            selectinload(Incident.external_ids),
-            selectinload(Incident.claims).options(
-                selectinload(Claim.claimant),
-                selectinload(Claim.figures).selectinload(CasualtyFigure.actor),
-                selectinload(Claim.source_links).selectinload(ClaimSource.source),
-            ),
-        )
+        select(Incident).where(Incident.id == incident_id).options(*SNAPSHOT_LOADS)
     )
     if incident is None:
         raise NotFound(f"no incident {incident_id}")
@@ -184,6 +178,9 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
     incident.place = place
     # The sector follows from the place; without a place the editor may name one.
     incident.sector = place.sector if place is not None else area
+    # So does the district; a place without one leaves an imported district as it was.
+    if place is not None and place.district_id is not None:
+        incident.district_id = place.district_id
     incident.location = data.location
     incident.geo_precision = data.geo_precision or 1
     incident.country = data.country
@@ -483,6 +480,12 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
         if snapshot.get("sector")
         else None
     )
+    if "district" in snapshot:
+        incident.district = (
+            session.scalar(select(District).where(District.slug == snapshot["district"]))
+            if snapshot["district"]
+            else None
+        )
     wanted = []
     for link in snapshot.get("actors", []):
         actor = find_actor(session, link["actor"])
@@ -532,7 +535,9 @@ def _claim_from_snapshot(session: Session, incident: Incident, data: dict[str, A
             actor=find_actor(session, f["actor"]) if f.get("actor") else None,
             outcome=f["outcome"],
             low=f["low"],
+            best=f.get("best"),
             high=f.get("high"),
+            part_of_total=f.get("part_of_total", False),
         )
         for f in data.get("figures", [])
     ]

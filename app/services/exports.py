@@ -126,12 +126,13 @@ def _read_claims(
     figure_actor = aliased(Actor)
     figures = _group(
         (f.claim_id, {"party": f.party, "actor": f.slug, "outcome": f.outcome, "low": f.low,
-                      "high": f.high})
+                      "high": f.high, "best": f.best, "part_of_total": f.part_of_total})
         for f in connection.execute(
             select(CasualtyFigure, figure_actor.slug)
             .with_only_columns(
                 CasualtyFigure.claim_id, CasualtyFigure.party, figure_actor.slug,
                 CasualtyFigure.outcome, CasualtyFigure.low, CasualtyFigure.high,
+                CasualtyFigure.best, CasualtyFigure.part_of_total,
             )
             .outerjoin(figure_actor, figure_actor.id == CasualtyFigure.actor_id)
             .where(CasualtyFigure.claim_id.in_(claim_ids))
@@ -303,7 +304,8 @@ def incident_row(base: str, batch: Batch, incident: RowMapping) -> dict[str, Any
 
 
 def claim_row(base: str, incident: RowMapping, claim: dict[str, Any]) -> dict[str, Any]:
-    killed = [f for f in claim["figures"] if f["outcome"] == "killed"]
+    # A part of a total is in the total already.
+    killed = [f for f in claim["figures"] if f["outcome"] == "killed" and not f["part_of_total"]]
     return {
         "incident_id": incident["id"],
         "incident_url": incident_url(base, incident["id"], incident["title"]),

@@ -93,6 +93,7 @@ def get_incident(
         .options(
             selectinload(Incident.place).selectinload(Place.aliases),
             selectinload(Incident.sector),
+            selectinload(Incident.district),
             selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
             selectinload(Incident.claims).options(
                 selectinload(Claim.claimant),

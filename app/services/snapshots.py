@@ -5,7 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.models import Claim, Incident
+from sqlalchemy.orm import selectinload
+
+from app.models import CasualtyFigure, Claim, ClaimSource, Incident, IncidentActor
+
+# What snapshot_incident reads, loaded in a fixed number of queries for any number of incidents.
+SNAPSHOT_LOADS = (
+    selectinload(Incident.place),
+    selectinload(Incident.sector),
+    selectinload(Incident.district),
+    selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
+    selectinload(Incident.external_ids),
+    selectinload(Incident.claims).options(
+        selectinload(Claim.claimant),
+        selectinload(Claim.figures).selectinload(CasualtyFigure.actor),
+        selectinload(Claim.source_links).selectinload(ClaimSource.source),
+    ),
+)
 
 
 def _iso(value: Any) -> Any:
@@ -33,7 +49,9 @@ def snapshot_claim(claim: Claim) -> dict[str, Any]:
                 "actor": f.actor.slug if f.actor else None,
                 "outcome": f.outcome,
                 "low": f.low,
+                "best": f.best,
                 "high": f.high,
+                "part_of_total": f.part_of_total,
             }
             for f in claim.figures
         ],
@@ -82,6 +100,7 @@ def snapshot_incident(incident: Incident) -> dict[str, Any]:
     data.update({name: _iso(getattr(incident, name)) for name in INCIDENT_FIELDS})
     data["place"] = incident.place.slug if incident.place else None
     data["sector"] = incident.sector.slug if incident.sector else None
+    data["district"] = incident.district.slug if incident.district else None
     data["actors"] = [
         {"actor": link.actor.slug, "role": link.role} for link in incident.actor_links
     ]

@@ -98,6 +98,7 @@ class _Figure:
     outcome: str
     low: int
     high: int | None
+    part_of_total: bool = False
 
 
 @dataclass

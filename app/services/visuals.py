@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app import dates
@@ -208,7 +208,10 @@ def timeline(
         .join(Incident, Incident.id == Claim.incident_id)
         .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
         .where(
-            *conditions, CasualtyFigure.outcome == "killed", Claim.claimant_actor_id.is_not(None)
+            *conditions,
+            CasualtyFigure.outcome == "killed",
+            CasualtyFigure.part_of_total.is_(False),
+            Claim.claimant_actor_id.is_not(None),
         )
         .group_by(Claim.id, Claim.claimant_actor_id, Incident.date_start)
         .subquery()
@@ -311,18 +314,25 @@ def glance(session: Session, *, since: date | None = None) -> Glance:
         )
         or 0
     )
-    # Each claim's total killed, then per incident the claimant's lowest and highest claim, so
-    # repeated or revised claims about one incident are not added up.
+    # Each claim's total killed (lowest, best and highest), then per incident the claimant's
+    # lowest and highest claim, so repeated or revised claims about one incident are not added
+    # up. A best estimate is shown only where every one of the claimant's figures gives one.
+    every_best = func.count(CasualtyFigure.best) == func.count()
     per_claim = (
         select(
             Claim.incident_id.label("incident_id"),
             Claim.claimant_actor_id.label("actor_id"),
+            func.sum(CasualtyFigure.low).label("low"),
+            case((every_best, func.sum(CasualtyFigure.best))).label("best"),
             func.sum(func.coalesce(CasualtyFigure.high, CasualtyFigure.low)).label("total"),
         )
         .join(Incident, Incident.id == Claim.incident_id)
         .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
         .where(
-            *conditions, CasualtyFigure.outcome == "killed", Claim.claimant_actor_id.is_not(None)
+            *conditions,
+            CasualtyFigure.outcome == "killed",
+            CasualtyFigure.part_of_total.is_(False),
+            Claim.claimant_actor_id.is_not(None),
         )
         .group_by(Claim.id, Claim.incident_id, Claim.claimant_actor_id)
         .subquery()
@@ -330,15 +340,20 @@ def glance(session: Session, *, since: date | None = None) -> Glance:
     per_incident = (
         select(
             per_claim.c.actor_id,
-            func.min(per_claim.c.total).label("low"),
+            func.min(per_claim.c.low).label("low"),
+            # One best per incident, only where the claimant made one claim with one.
+            case(
+                (func.count() == 1, func.max(per_claim.c.best)),
+            ).label("best"),
             func.max(per_claim.c.total).label("high"),
         )
         .group_by(per_claim.c.incident_id, per_claim.c.actor_id)
         .subquery()
     )
     high = func.sum(per_incident.c.high)
+    best = case((func.count(per_incident.c.best) == func.count(), func.sum(per_incident.c.best)))
     killed = session.execute(
-        select(Actor.slug, Actor.name, func.sum(per_incident.c.low), high)
+        select(Actor.slug, Actor.name, func.sum(per_incident.c.low), best, high)
         .join(per_incident, per_incident.c.actor_id == Actor.id)
         .group_by(Actor.slug, Actor.name)
         .order_by(high.desc(), Actor.name)
@@ -354,7 +369,8 @@ def glance(session: Session, *, since: date | None = None) -> Glance:
         incidents=incidents,
         contested=contested,
         killed_by_claimant=[
-            (slug, name, format_range(int(lo), int(hi))) for slug, name, lo, hi in killed
+            (slug, name, format_range(int(lo), int(hi), None if b is None else int(b)))
+            for slug, name, lo, b, hi in killed
         ],
         by_sector=[(slug, name, n) for slug, name, n in by_sector],
     )

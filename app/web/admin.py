@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
 from app.importers import READERS
-from app.importers.common import FileRejected
+from app.importers.common import DELIMITERS, FileRejected
 from app.models import User
 from app.models.vocab import UserRole
 from app.services import users
-from app.services.imports import DryRunFinished, ImportReport, import_events
+from app.services.imports import ImportReport, import_file
 from app.services.users import UserError
 from app.web.auth import Admin
 from app.web.deps import DatabaseDep, TemplatesDep
@@ -211,7 +211,8 @@ COPY_CHUNK_BYTES = 1024 * 1024
 
 @router.get(IMPORT_PAGE, response_class=HTMLResponse)
 def import_page(request: Request, templates: TemplatesDep, _admin: Admin) -> Response:
-    context = {"report": None, "problem": None, "form": {"dataset": "acled", "country": "PAK,AFG"}}
+    form = {"dataset": "acled", "country": "PAK,AFG", "delimiter": ",", "border_only": False}
+    context = {"report": None, "problem": None, "form": form, "delimiters": DELIMITERS}
     return templates.TemplateResponse(request, "admin/import.html", context)
 
 
@@ -224,12 +225,22 @@ async def import_upload(
     dataset = str(submitted.get("dataset", ""))
     country = str(submitted.get("country", ""))[:100]
     dry_run = submitted.get("dry_run") == "1"
+    border_only = submitted.get("border_only") == "1"
+    delimiter = str(submitted.get("delimiter", ","))
     upload = submitted.get("file")
-    form = {"dataset": dataset, "country": country, "dry_run": dry_run}
+    form = {
+        "dataset": dataset,
+        "country": country,
+        "dry_run": dry_run,
+        "border_only": border_only,
+        "delimiter": delimiter,
+    }
     problem = None
     report = None
     if dataset not in READERS:
         problem = "Choose the dataset the file comes from."
+    elif delimiter not in DELIMITERS:
+        problem = "Choose how the file's fields are separated."
     elif upload is None or isinstance(upload, str) or not upload.filename:
         problem = "Choose a file to import."
     else:
@@ -242,19 +253,20 @@ async def import_upload(
                 with path.open("wb") as copy:
                     shutil.copyfileobj(upload.file, copy, COPY_CHUNK_BYTES)
                 try:
-                    with database.write() as session:
-                        done = import_events(
-                            session,
-                            READERS[dataset](path),
-                            countries=countries,
-                            origin=f"import {dataset} by {admin.email}",
-                        )
-                        if dry_run:
-                            raise DryRunFinished(done)
+                    done = import_file(
+                        database,
+                        dataset=dataset,
+                        path=path,
+                        file_name=upload.filename or "upload.csv",
+                        countries=countries,
+                        border_only=border_only,
+                        delimiter=delimiter,
+                        dry_run=dry_run,
+                        user_id=admin.id,
+                        origin=f"import {dataset} by {admin.email}",
+                    )
                 except FileRejected as rejected:
                     return None, f"{rejected}; nothing was imported."
-                except DryRunFinished as finished:
-                    return finished.report, None
                 return done, None
 
         report, problem = await run_in_threadpool(run_import)
@@ -263,6 +275,7 @@ async def import_upload(
         "problem": problem,
         "form": form,
         "filename": getattr(upload, "filename", ""),
+        "delimiters": DELIMITERS,
     }
     status = 422 if problem else 200
     return templates.TemplateResponse(request, "admin/import.html", context, status_code=status)

@@ -87,10 +87,21 @@ def _timed_get(url: str) -> tuple[int, float, bytes]:
     return status, time.perf_counter() - started, body
 
 
+def _until_settled(base: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while quick < 3 and time.monotonic() < deadline:
+        _status, seconds, _body = _timed_get(base + "/healthz")
+        quick = quick + 1 if seconds < 0.1 else 0
+        time.sleep(0.2)
+
+
 def test_forty_slow_readers_leave_the_pages_answering(busy_server: str) -> None:
     readers = [_slow_reader(busy_server, "/incidents.csv?rows=claims") for _ in range(SLOW_READERS)]
     try:
-        time.sleep(3)  # every export has started and stalled, or been refused
+        # The attack is the readers that stay: once every export has read its first batch and
+        # stalled on its reader (or been refused), the pages must answer as before.
+        _until_settled(busy_server)
         # Pages nobody asked for before (no page cache anyway): each must come within a second.
         for n, path in enumerate(
             [
@@ -132,7 +143,7 @@ def test_an_export_past_the_limit_says_when_to_come_back(busy_server: str) -> No
         for _ in range(WORKERS * EXPORTS_PER_WORKER * 3)
     ]
     try:
-        time.sleep(2)
+        _until_settled(busy_server)
         answers = []
         for sock in readers:
             sock.settimeout(5)

@@ -50,9 +50,13 @@ def test_current_acled_export(database: Database, reference: None) -> None:
         ("afghan-taliban", "side_b"),
     ]  # matched by ACLED name
     claim = chaman.claims[0]
-    assert claim.status == "unverified" and "ISPR reported 20" in claim.statement
+    # ACLED's claim, by ACLED, with the other figure its notes give kept beside its own.
+    assert claim.claimant is not None and claim.claimant.slug == "acled"
+    assert claim.status == "unverified" and "ISPR reported 20" in claim.note
     assert "Dawn; Reuters" in (claim.spokesperson_role or "")
-    assert [(f.outcome, f.low, f.high) for f in claim.figures] == [("killed", 0, 0)]
+    assert [(f.party, f.outcome, f.low, f.best, f.high) for f in claim.figures] == [
+        ("all", "killed", 0, 0, 0)
+    ]
     assert claim.sources[0].url == "urn:acled:PAK100001"
     spin = incident_for(database, "acled", "AFG200002")
     assert spin.place is not None and spin.place.slug == "spin-boldak"  # by alias "Spin Buldak"
@@ -87,7 +91,7 @@ def test_importing_again_creates_nothing_and_updates_what_changed(
     with database.read() as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == incidents
     spin = incident_for(database, "acled", "AFG200002")
-    assert len(spin.claims) == 1 and spin.claims[0].statement == "Mortars hit homes in Spin Boldak."
+    assert len(spin.claims) == 1 and spin.summary == "Mortars hit homes in Spin Boldak."
     assert spin.version == 2
 
 
@@ -109,16 +113,24 @@ def test_older_upper_case_acled_export(database: Database, reference: None) -> N
 
 def test_ucdp_ged_from_hdx(database: Database, reference: None) -> None:
     report = run(database, read_ucdp, FIXTURES / "ucdp_hdx.csv")
-    assert report.created == 2
-    assert [line for line, _ in report.errors] == [5, 6]  # end before start; low/best/high order
+    assert report.created == 3
+    assert [line for line, _ in report.errors] == [5]  # the end before the start
+    # low 1, best 9, high 5: imported with UCDP's best, the range widened to hold it.
+    assert [line for line, _ in report.repaired] == [6]
+    repaired = incident_for(database, "ucdp", "500004").claims[0].figures[0]
+    assert (repaired.low, repaired.best, repaired.high) == (1, 9, 9)
     wana = incident_for(database, "ucdp", "500001")
-    assert wana.place is not None and wana.place.slug == "wana"  # by proximity (same point)
+    assert wana.place is not None and wana.place.slug == "wana"  # "Wana town", at Wana
     figures = {
-        (f.party, f.actor.slug if f.actor else None, f.low, f.high) for f in wana.claims[0].figures
+        (f.party, f.actor.slug if f.actor else None, f.low, f.best, f.high, f.part_of_total)
+        for f in wana.claims[0].figures
     }
-    assert ("unknown", None, 12, 20) in figures
-    assert ("civilians", None, 1, 1) in figures
-    assert any(party == "combatants" and low == 10 for party, _, low, _ in figures)
+    # One total, and its parts (never added to it): 3 + 10 + 1 = 14, UCDP's best.
+    assert ("all", None, 12, 14, 20, False) in figures
+    assert ("civilians", None, 1, 1, 1, True) in figures
+    assert ("combatants", "pakistan-state-forces", 3, 3, 3, True) in figures
+    assert ("combatants", "ttp", 10, 10, 10, True) in figures
+    assert wana.max_claimed_killed == 20  # the total's high, not total plus parts
     attack = incident_for(database, "ucdp", "500002")
     assert attack.event_type == "violence-against-civilians" and attack.geo_precision == 2
 
