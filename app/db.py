@@ -14,13 +14,64 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_MMAP_BYTES = 1 << 30
 LOCK_DATA_VERSION = "SELECT version FROM data_version WHERE id = 1 FOR UPDATE"
+
+
+def reserve_ids(connection: Connection, table: str, count: int) -> int:
+    """The first of `count` ids no one else will be given, reserved before any is written, so
+    rows can be written many at a time without asking the database for each id back (ids of
+    purged rows are never reused). Run inside the writing transaction: on SQLite it holds the
+    write lock, on PostgreSQL content writers queue on the data version first."""
+    highest = connection.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}"))  # noqa: S608
+    if connection.dialect.name == "sqlite":
+        issued = connection.scalar(
+            text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}
+        )
+        first = max(highest or 0, issued or 0) + 1
+        connection.execute(text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
+        connection.execute(
+            text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :last)"),
+            {"t": table, "last": first + count - 1},
+        )
+        return first
+    sequence = connection.scalar(text(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
+    issued = connection.scalar(
+        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")  # noqa: S608
+    )
+    first = max(highest or 0, issued or 0) + 1
+    connection.execute(text("SELECT setval(:s, :last)"), {"s": sequence, "last": first + count - 1})
+    return first
+
+
+@contextmanager
+def one_version_bump(connection: Connection) -> Iterator[None]:
+    """On SQLite, raise the data version once for a bulk write instead of once per row.
+
+    SQLite has row triggers only: 5,000 incidents written in bulk fire them about 60,000 times,
+    a sixth of the time it takes. Inside the writing transaction (DDL is transactional in
+    SQLite) the triggers are set aside, exactly as the migration made them, and put back
+    before it commits, so no other writer ever sees them missing; if it fails, the rollback
+    puts them back.
+    """
+    if connection.dialect.name != "sqlite":
+        yield  # statement triggers: one bump per COPY already
+        return
+    triggers = connection.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
+        {"p": "data_version_%"},
+    ).all()
+    for name, _ in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _, statement in triggers:
+        connection.exec_driver_sql(statement)
+    connection.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
 
 
 class DatabaseUnavailable(Exception):

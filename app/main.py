@@ -25,7 +25,7 @@ from app.db import Database
 from app.models.vocab import UserRole
 from app.services.auth import ensure_secret_key, user_for_token
 from app.services.page_cache import PageCache
-from app.web import admin, auth, editing, exports, filters, pages, sources, visuals
+from app.web import admin, auth, editing, exports, filters, pages, review, sources, visuals
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(auth.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
+    app.include_router(review.router, include_in_schema=False)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _error: SignInRequired) -> Response:

@@ -28,7 +28,15 @@ RENAMED = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
 PRECISION = {"1": "day", "2": "week", "3": "month"}
 # ACLED's notes give another count when its own differs: "Fatalities coded as 0 (VoJ reported
 # 2)." That sentence is kept on ACLED's claim, beside its figure.
-OTHER_FIGURE = re.compile(r"[^.]*\bfatalit(?:y|ies)\s+coded\s+as\b[^.]*\.?", re.IGNORECASE)
+OTHER_FIGURE = re.compile(r"\bfatalit(?:y|ies)\s+coded\s+as\b", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _other_figures(notes: str) -> str:
+    """The notes' sentences that give another count than ACLED's own."""
+    if "coded as" not in notes.lower():
+        return ""
+    return " ".join(s for s in SENTENCE_END.split(notes) if OTHER_FIGURE.search(s))
 
 
 def _type(event_type: str, sub_type: str) -> tuple[str, str | None]:
@@ -88,7 +96,7 @@ def _event(row: dict[str, str]) -> ImportEvent:
         statement=f"ACLED event {external_id}: {fatalities} killed.",
         # ACLED's one number is its count of everyone killed.
         figures=[ImportFigure("all", None, "killed", fatalities, fatalities, best=fatalities)],
-        note=" ".join(OTHER_FIGURE.findall(notes)),
+        note=_other_figures(notes),
         place_name=clean_location(location),
     )
 

@@ -26,6 +26,7 @@ from app.models.vocab import EVENT_TYPES, ActorRole, DatePrecision, ReviewState
 
 if TYPE_CHECKING:
     from app.models.claim import Claim
+    from app.models.provenance import ImportRun
 
 
 def claim_order() -> list[Any]:
@@ -211,5 +212,7 @@ class ExternalId(Base):
         ForeignKey("import_runs.id", ondelete="SET NULL")
     )
     source_row: Mapped[int | None] = mapped_column(Integer)
+
+    import_run: Mapped[ImportRun | None] = relationship()
 
     incident: Mapped[Incident] = relationship(back_populates="external_ids")

@@ -36,6 +36,8 @@ MULTI_VALUED = {
     "actor": "actors",
     "status": "statuses",
     "sector": "sectors",
+    "province": "provinces",
+    "district": "districts",
     "type": "types",
     "country": "countries",
     # Review state: drafts and archived incidents, for editors only.
@@ -57,6 +59,8 @@ class IncidentFilter:
     actors: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
@@ -201,6 +205,8 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
     fields["countries"] = [c.upper() for c in fields["countries"]]
     keep_valid("countries", "country", COUNTRY_PATTERN.match, "a three-letter country code")
     keep_valid("sectors", "sector", SLUG_PATTERN.match, "a sector name")
+    keep_valid("provinces", "province", SLUG_PATTERN.match, "a province name")
+    keep_valid("districts", "district", SLUG_PATTERN.match, "a district name")
     keep_valid("actors", "actor", lambda v: len(v) <= MAX_QUERY_LENGTH, "an actor name")
     keep_valid("states", "state", lambda v: v in set(ReviewState), "a review state")
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from app.models import Actor, ActorName, Claim, Incident, IncidentActor, Sector
+from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
 from app.services.incidents import ClaimSummary, IncidentListItem, claim_summaries
@@ -22,6 +22,7 @@ from app.services.search import escape_like, search_words, text_match_condition
 
 PAGE_SIZE = 50
 ACTOR_FACET_SIZE = 15
+DISTRICT_FACET_SIZE = 15
 COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
 
 
@@ -91,13 +92,9 @@ def resolve_filter(
                     notices.append(problem)
             if slug is not None and slug not in actors:
                 actors.append(slug)
-    sectors = list(wanted.sectors)
-    if sectors:
-        known = set(session.scalars(select(Sector.slug).where(Sector.slug.in_(sectors))))
-        for slug in sectors:
-            if slug not in known:
-                notices.append(Problem("sector", f"no sector is called “{slug}”; ignored"))
-        sectors = [s for s in sectors if s in known]
+    sectors = _known(session, Sector.slug, wanted.sectors, "sector", notices)
+    districts = _known(session, District.slug, wanted.districts, "district", notices)
+    provinces = _known(session, District.province_slug, wanted.provinces, "province", notices)
     q = wanted.q
     if q and not search_words(q):
         notices.append(Problem("q", "the search text has no words to look for; ignored"))
@@ -107,8 +104,41 @@ def resolve_filter(
         notices.append(Problem("state", "only editors see drafts and archived incidents; ignored"))
         states = ()
     return replace(
-        wanted, actors=tuple(actors), sectors=tuple(sectors), q=q, states=states
+        wanted,
+        actors=tuple(actors),
+        sectors=sectors,
+        districts=districts,
+        provinces=provinces,
+        q=q,
+        states=states,
     ), notices
+
+
+def _known(
+    session: Session,
+    column: InstrumentedAttribute[str],
+    given: tuple[str, ...],
+    parameter: str,
+    notices: list[Problem],
+) -> tuple[str, ...]:
+    """The given slugs that exist; each other one is named in a notice and dropped, so an old
+    shared link still opens."""
+    if not given:
+        return given
+    known = set(session.scalars(select(column).where(column.in_(given))))
+    for slug in given:
+        if slug not in known:
+            notices.append(Problem(parameter, f"no {parameter} is called “{slug}”; ignored"))
+    return tuple(s for s in given if s in known)
+
+
+def actor_and_members(slugs: tuple[str, ...]) -> Select[tuple[int]]:
+    """The ids of these actors and of their members, two levels down (Pakistan's state forces,
+    the Frontier Corps; a movement, its factions): a group's filter includes its members."""
+    chosen = select(Actor.id).where(Actor.slug.in_(slugs))
+    members = select(Actor.id).where(Actor.member_of_id.in_(chosen))
+    grand = select(Actor.id).where(Actor.member_of_id.in_(members))
+    return union(chosen, members, grand)  # type: ignore[return-value]
 
 
 def _actor_by_partial_name(session: Session, given: str) -> tuple[str | None, Problem | None]:
@@ -149,10 +179,8 @@ def filter_conditions(
     if wanted.date_to:
         conditions.append(Incident.date_start <= wanted.date_to)
     if wanted.actors and skip != "actor":
-        involved = (
-            select(IncidentActor.incident_id)
-            .join(Actor, Actor.id == IncidentActor.actor_id)
-            .where(Actor.slug.in_(wanted.actors))
+        involved = select(IncidentActor.incident_id).where(
+            IncidentActor.actor_id.in_(actor_and_members(wanted.actors))
         )
         conditions.append(Incident.id.in_(involved))
     if wanted.statuses and skip != "status":
@@ -161,6 +189,16 @@ def filter_conditions(
     if wanted.sectors and skip != "sector":
         conditions.append(
             Incident.sector_id.in_(select(Sector.id).where(Sector.slug.in_(wanted.sectors)))
+        )
+    if wanted.districts and skip != "district":
+        conditions.append(
+            Incident.district_id.in_(select(District.id).where(District.slug.in_(wanted.districts)))
+        )
+    if wanted.provinces and skip != "province":
+        conditions.append(
+            Incident.district_id.in_(
+                select(District.id).where(District.province_slug.in_(wanted.provinces))
+            )
         )
     if wanted.types and skip != "type":
         conditions.append(Incident.event_type.in_(wanted.types))
@@ -257,6 +295,46 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
         ),
     )
 
+    district_rows = session.execute(
+        select(District.slug, District.name, func.count(Incident.id))
+        .join(Incident, Incident.district_id == District.id)
+        .where(*where("district"))
+        .group_by(District.slug, District.name)
+        .order_by(func.count(Incident.id).desc(), District.name)
+    ).all()
+    shown_districts = [
+        r
+        for i, r in enumerate(district_rows)
+        if i < DISTRICT_FACET_SIZE or r[0] in wanted.districts
+    ]
+    districts = _with_chosen(
+        [FacetValue(s, name, n, s in wanted.districts) for s, name, n in shown_districts],
+        wanted.districts,
+        lambda chosen: dict(
+            session.execute(
+                select(District.slug, District.name).where(District.slug.in_(chosen))
+            ).all()
+        ),
+    )
+    province_rows = session.execute(
+        select(District.province_slug, District.province, func.count(Incident.id))
+        .join(Incident, Incident.district_id == District.id)
+        .where(*where("province"))
+        .group_by(District.province_slug, District.province)
+        .order_by(func.count(Incident.id).desc(), District.province)
+    ).all()
+    provinces = _with_chosen(
+        [FacetValue(s, name, n, s in wanted.provinces) for s, name, n in province_rows],
+        wanted.provinces,
+        lambda chosen: dict(
+            session.execute(
+                select(District.province_slug, District.province)
+                .where(District.province_slug.in_(chosen))
+                .distinct()
+            ).all()
+        ),
+    )
+
     type_counts = dict(
         session.execute(
             select(Incident.event_type, func.count(Incident.id))
@@ -289,6 +367,8 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
         "actor": Facet("actor", "Actor", actors),
         "status": Facet("status", "Claim status", statuses),
         "sector": Facet("sector", "Sector", sectors),
+        "province": Facet("province", "Province", provinces),
+        "district": Facet("district", "District", districts),
         "type": Facet("type", "Event type", types),
         "country": Facet("country", "Country side", countries),
     }

@@ -9,6 +9,7 @@ aliases and ACLED names; a name neither knows is the caller's to list for editor
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ ANY_DATASET = "*"
 CIVILIANS_BY_COUNTRY = {"PAK": "civilians-pakistan", "AFG": "civilians-afghanistan"}
 
 
+@functools.lru_cache(maxsize=8192)
 def actor_key(name: str) -> str:
     """A dataset name as compared: no version, no accents, case or punctuation differences.
     "Military Forces of Pakistan (2018-)" and "military forces of pakistan" are the same key;

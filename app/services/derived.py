@@ -6,15 +6,16 @@ transaction; nothing else writes these values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Actor, Claim, Incident, IncidentActor, IncidentSearch, Place
+from app.models import Actor, Incident, IncidentActor, IncidentSearch, Place
 from app.models.base import utcnow
 from app.services.claims import claimed_killed
+from app.services.snapshots import SNAPSHOT_LOADS
 
 
 def search_text(incident: Incident) -> str:
@@ -37,23 +38,35 @@ def search_document(parts: Iterable[str]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def refresh_derived(session: Session, incident_ids: Iterable[int]) -> None:
+def refresh_derived(session: Session, incident_ids: Iterable[int]) -> list[Incident]:
+    """Recompute the incidents' derived values; returns them, loaded with everything their
+    search text and their change-log snapshot read (imports snapshot them next)."""
     ids = sorted(set(incident_ids))
     if not ids:
-        return
+        return []
     session.flush()
     incidents = session.scalars(
         select(Incident)
         .where(Incident.id.in_(ids))
         .options(
+            *SNAPSHOT_LOADS,
             selectinload(Incident.place).selectinload(Place.aliases),
-            selectinload(Incident.sector),
             selectinload(Incident.actor_links)
             .selectinload(IncidentActor.actor)
             .selectinload(Actor.names),
-            selectinload(Incident.claims).selectinload(Claim.figures),
         )
     ).all()
+    write_derived(session, incidents)
+    for incident in incidents:
+        session.expire(incident, ["max_claimed_killed", "min_claimed_killed", "updated_at"])
+    return list(incidents)
+
+
+def write_derived(session: Session, incidents: Sequence[Incident]) -> None:
+    """Store the derived values of these incidents: loaded from the database, or built in
+    memory by an import that has just written them (it has every value at hand)."""
+    if not incidents:
+        return
     now = utcnow()  # a claim's change is the incident's change
     values = []
     documents = []
@@ -81,8 +94,6 @@ def refresh_derived(session: Session, incident_ids: Iterable[int]) -> None:
         ),
         values,
     )
+    ids = [incident.id for incident in incidents]
     session.execute(delete(IncidentSearch).where(IncidentSearch.incident_id.in_(ids)))
-    if documents:
-        session.execute(insert(cast(Table, IncidentSearch.__table__)), documents)
-    for incident in incidents:
-        session.expire(incident, ["max_claimed_killed", "min_claimed_killed", "updated_at"])
+    session.execute(insert(cast(Table, IncidentSearch.__table__)), documents)

@@ -9,6 +9,7 @@ district seat second; places are reused only when both the name and the position
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -42,6 +43,7 @@ NEAREST_SEAT_KM = 45.0
 SAME_PLACE_KM = 20.0
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """The comparable form of a name: accents, case, brackets, punctuation and unit words off.
 
@@ -92,12 +94,15 @@ class DistrictIndex:
 
     def __init__(self, districts: Iterable[District]) -> None:
         self.by_key: dict[tuple[str, str], District] = {}
-        self.seats: list[District] = []
+        # (latitude, longitude, country, district): plain values, read thousands of times.
+        self.seats: list[tuple[float, float, str, District]] = []
         for district in districts:
             for name in (district.name, *(a.alias for a in district.aliases)):
                 self.by_key.setdefault((district.country, name_key(name)), district)
             if district.latitude is not None and district.longitude is not None:
-                self.seats.append(district)
+                self.seats.append(
+                    (district.latitude, district.longitude, district.country, district)
+                )
 
     @classmethod
     def load(cls, session: Session) -> DistrictIndex:
@@ -116,11 +121,15 @@ class DistrictIndex:
 
     def nearest(self, country: str | None, point: tuple[float, float]) -> District | None:
         best: tuple[float, District] | None = None
-        for district in self.seats:
-            if country and district.country != country:
+        # A degree of latitude is 111 km, of longitude at least 80 km here: seats outside this
+        # box are too far, and are not measured.
+        box_lat, box_lon = NEAREST_SEAT_KM / 111, NEAREST_SEAT_KM / 80
+        for latitude, longitude, seat_country, district in self.seats:
+            if country and seat_country != country:
                 continue
-            assert district.latitude is not None and district.longitude is not None
-            km = distance_km(point, (district.latitude, district.longitude))
+            if abs(latitude - point[0]) > box_lat or abs(longitude - point[1]) > box_lon:
+                continue
+            km = distance_km(point, (latitude, longitude))
             if km <= NEAREST_SEAT_KM and (best is None or km < best[0]):
                 best = (km, district)
         return best[1] if best else None

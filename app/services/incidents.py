@@ -11,6 +11,7 @@ from app.models import (
     CasualtyFigure,
     Claim,
     ClaimSource,
+    ExternalId,
     Incident,
     IncidentActor,
     Place,
@@ -94,6 +95,7 @@ def get_incident(
             selectinload(Incident.place).selectinload(Place.aliases),
             selectinload(Incident.sector),
             selectinload(Incident.district),
+            selectinload(Incident.external_ids).selectinload(ExternalId.import_run),
             selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
             selectinload(Incident.claims).options(
                 selectinload(Claim.claimant),

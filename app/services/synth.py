@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import sqlite
 
-from app.db import Database
+from app.db import Database, one_version_bump, reserve_ids
 from app.models import (
     Actor,
     ActorName,
@@ -409,54 +408,6 @@ def _write(connection: Connection, batch: _Batch) -> None:
         )
 
 
-def _reserve_ids(connection: Connection, table: str, count: int) -> int:
-    """The first of `count` ids no one else will be given, reserved before any is written:
-    the app may add incidents while synth runs, and ids of purged rows are never reused."""
-    highest = connection.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}"))  # noqa: S608
-    if connection.dialect.name == "sqlite":
-        issued = connection.scalar(
-            text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}
-        )
-        first = max(highest or 0, issued or 0) + 1
-        connection.execute(text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
-        connection.execute(
-            text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :last)"),
-            {"t": table, "last": first + count - 1},
-        )
-        return first
-    sequence = connection.scalar(text(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
-    issued = connection.scalar(
-        text(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")  # noqa: S608
-    )
-    first = max(highest or 0, issued or 0) + 1
-    connection.execute(text("SELECT setval(:s, :last)"), {"s": sequence, "last": first + count - 1})
-    return first
-
-
-@contextmanager
-def _one_version_bump(connection: Connection) -> Iterator[None]:
-    """On SQLite, raise the data version once for a batch instead of once per row.
-
-    SQLite has row triggers only: a batch of 5,000 incidents fires them about 60,000 times, a
-    sixth of synth's time. Inside the batch's transaction (DDL is transactional in SQLite) the
-    triggers are set aside, exactly as the migration made them, and put back before it commits,
-    so no other writer ever sees them missing.
-    """
-    if connection.dialect.name != "sqlite":
-        yield  # statement triggers: one bump per COPY already
-        return
-    triggers = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
-        {"p": "data_version_%"},
-    ).all()
-    for name, _ in triggers:
-        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    yield
-    for _, statement in triggers:
-        connection.exec_driver_sql(statement)
-    connection.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
-
-
 class SynthFailed(RuntimeError):
     """Drawing the data failed; the message is the drawing process's error."""
 
@@ -504,8 +455,8 @@ def synthesize(
     with database.write() as session:
         connection = session.connection()
         world = _prepare(connection, rng)
-        incident_id = _reserve_ids(connection, "incidents", count)
-        claim_id = _reserve_ids(connection, "claims", count * MAX_CLAIMS)
+        incident_id = reserve_ids(connection, "incidents", count)
+        claim_id = reserve_ids(connection, "claims", count * MAX_CLAIMS)
     dialect = database.engine.dialect.name
     # Another process draws the batches while this one writes them, so the two use both cores
     # (a thread would fight the writer for the GIL). It alone uses the random sequence, so the
@@ -524,7 +475,7 @@ def synthesize(
             if isinstance(batch, str):
                 raise SynthFailed(batch)
             # The app's own write transaction: the write lock first, as every writer takes it.
-            with database.write() as session, _one_version_bump(session.connection()):
+            with database.write() as session, one_version_bump(session.connection()):
                 _write(session.connection(), batch)
             report.incidents += len(batch.rows["incidents"])
             report.claims += len(batch.rows["claims"])

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from jinja2 import Environment
 
+from app.importers import DATASET_EVENT_PAGES, DATASET_LABELS
 from app.models.vocab import (
     CREDIBILITY_LABELS,
     GEO_PRECISION_LABELS,
@@ -91,6 +92,8 @@ def install(env: Environment) -> None:
     env.globals["quick_ranges"] = quick_ranges
     env.globals["page_window"] = page_window
     env.globals["format_range"] = format_range
+    env.globals["DATASET_LABELS"] = DATASET_LABELS
+    env.globals["DATASET_EVENT_PAGES"] = DATASET_EVENT_PAGES
     env.globals["sub_event_type_label"] = sub_event_type_label
     env.globals["RELIABILITY_LABELS"] = RELIABILITY_LABELS
     env.globals["CREDIBILITY_LABELS"] = CREDIBILITY_LABELS

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
-from app.models import Change, User
+from app.models import Change, UnmappedName, User
 from tests import factories as f
 from tests.web.signin import make_user, page_token, sign_in
 
@@ -55,6 +55,8 @@ ACCESS = {
     ("GET", "/incidents/{incident_id}/history"): EDITOR,
     ("POST", "/incidents/{incident_id}/history/{change_id}/restore"): EDITOR,
     ("GET", "/sources"): EDITOR,
+    ("GET", "/review/actors"): EDITOR,
+    ("POST", "/review/actors/{unmapped_id}"): EDITOR,
     ("GET", "/sources/new"): EDITOR,
     ("POST", "/sources"): EDITOR,
     ("GET", "/sources/{source_id}/edit"): EDITOR,
@@ -128,12 +130,17 @@ def ids(database: Database, reference: None) -> dict[str, str]:
         )
         s.flush()
         change_id = s.scalar(select(Change.id))
+        placeholder = f.make_actor(s, name="Some Militia (Pakistan)")
+        s.add(UnmappedName(dataset="acled", name=placeholder.name, actor=placeholder))
+        s.flush()
+        unmapped_id = s.scalar(select(UnmappedName.id))
         editor_id = s.scalar(select(User.id).where(User.email == "editor@example.org"))
         return {
             "incident_id": str(claim.incident_id),
             "claim_id": str(claim.id),
             "change_id": str(change_id),
             "source_id": str(source.id),
+            "unmapped_id": str(unmapped_id),
             "user_id": str(editor_id),
             "slug": "ttp",
             "suffix": "csv",
