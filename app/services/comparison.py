@@ -41,6 +41,7 @@ class ClaimComparison:
 
 
 OTHER_VOICES = "Other voices (not a party)"
+EVERYONE = "Everyone"
 
 
 def claimant_key(claim: Claim) -> str:
@@ -77,7 +78,13 @@ def compare_claims(incident: Incident) -> ClaimComparison:
 
     rows = []
     for (subject, outcome), per_claimant in sorted(
-        by_row.items(), key=lambda item: (OUTCOME_ORDER.get(item[0][1], 99), item[0][0])
+        # A total ("Everyone", as datasets give it) before its parts.
+        by_row.items(),
+        key=lambda item: (
+            OUTCOME_ORDER.get(item[0][1], 99),
+            item[0][0] != EVERYONE,
+            item[0][0],
+        ),
     ):
         cells = [
             [format_range(f.low, f.high, f.best) for f in per_claimant[key]]

@@ -59,7 +59,13 @@ def _filter_record(
 
 def get_actor(session: Session, slug: str) -> Actor | None:
     return session.scalar(
-        select(Actor).where(Actor.slug == slug).options(selectinload(Actor.names))
+        select(Actor)
+        .where(Actor.slug == slug)
+        .options(
+            selectinload(Actor.names),
+            selectinload(Actor.member_of),
+            selectinload(Actor.members),
+        )
     )
 
 

@@ -96,25 +96,31 @@ def _until_settled(base: str, timeout: float = 30) -> None:
         time.sleep(0.2)
 
 
+PAGES = [
+    "/incidents",
+    "/incidents?sort=-killed",
+    "/incidents?status=disputed",
+    "/incidents?from=2023-01-01&to=2023-06-30",
+    "/",
+    "/api/v1/incidents?per_page=20",
+    "/incidents/map.geojson?from=2024-01-01",
+    "/healthz",
+]
+
+
 def test_forty_slow_readers_leave_the_pages_answering(busy_server: str) -> None:
+    # Each worker renders each page once first: what is measured is the attack, not a cold
+    # start (templates compiled, the database's pages read in).
+    for _ in range(3):
+        for path in PAGES:
+            _timed_get(busy_server + path)
     readers = [_slow_reader(busy_server, "/incidents.csv?rows=claims") for _ in range(SLOW_READERS)]
     try:
         # The attack is the readers that stay: once every export has read its first batch and
         # stalled on its reader (or been refused), the pages must answer as before.
         _until_settled(busy_server)
         # Pages nobody asked for before (no page cache anyway): each must come within a second.
-        for n, path in enumerate(
-            [
-                "/incidents",
-                "/incidents?sort=-killed",
-                "/incidents?status=disputed",
-                "/incidents?from=2023-01-01&to=2023-06-30",
-                "/",
-                "/api/v1/incidents?per_page=20",
-                "/incidents/map.geojson?from=2024-01-01",
-                "/healthz",
-            ]
-        ):
+        for n, path in enumerate(PAGES):
             status, seconds, body = _timed_get(busy_server + path)
             assert status == 200, (path, status, body[:200])
             assert seconds < 1.0, f"{path} took {seconds:.2f} s (request {n})"

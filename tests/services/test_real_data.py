@@ -411,3 +411,14 @@ def test_an_imported_incidents_history_opens_with_the_import_first(
     assert "import ucdp" in response.text
     page = client.get(f"/incidents/{incident.id}").text
     assert "https://ucdp.uu.se/event/215001" in page and "line 3" in page
+
+
+def test_an_actors_page_says_what_group_it_belongs_to_and_what_it_was_when(
+    client: TestClient, imported: dict[str, ImportReport]
+) -> None:
+    group = HTMLParser(client.get("/actors/pakistan-state-forces").text)
+    members = [a.text() for a in group.css("a[href^='/actors/']")]
+    assert {"Pakistan Army", "Frontier Corps", "Police of Pakistan"} <= set(members)
+    assert "Part of" in client.get("/actors/pakistan-army").text
+    taliban = client.get("/actors/afghan-taliban").text
+    assert "insurgent group until 15 August 2021" in taliban
