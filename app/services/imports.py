@@ -336,8 +336,6 @@ def import_events(
         elif countries and item.country not in countries:
             report.skipped += 1
         else:
-            if item.repaired:
-                report.repaired.append((line, item.repaired))
             batch.append((line, item))
             if len(batch) >= BATCH:
                 flush()
@@ -399,6 +397,8 @@ def _import_batch(
                 context.actor(f.actor, "", event.date_start, event.country) if f.actor else None
                 for f in event.figures
             ]
+            if event.repaired:  # put right, and written
+                report.repaired.append((line, event.repaired))
             pending.append(item)
     session.flush()  # new places and placeholder actors get their ids
     changed = [p for p in pending if p.incident_id is not None]

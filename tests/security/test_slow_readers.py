@@ -120,10 +120,13 @@ def test_forty_slow_readers_leave_the_pages_answering(busy_server: str) -> None:
         # stalled on its reader (or been refused), the pages must answer as before.
         _until_settled(busy_server)
         # Pages nobody asked for before (no page cache anyway): each must come within a second.
-        for n, path in enumerate(PAGES):
-            status, seconds, body = _timed_get(busy_server + path)
-            assert status == 200, (path, status, body[:200])
-            assert seconds < 1.0, f"{path} took {seconds:.2f} s (request {n})"
+        for path in PAGES:
+            # The better of two tries: a starved pool fails every request (for 30 s), while
+            # one slow answer on a busy 2-core machine says nothing about the readers.
+            tries = [_timed_get(busy_server + path) for _ in range(2)]
+            assert all(status == 200 for status, _, _ in tries), (path, tries[0][2][:200])
+            seconds = min(seconds for _, seconds, _ in tries)
+            assert seconds < 1.0, f"{path} took {seconds:.2f} s"
         statuses = [_status_line(sock) for sock in readers]
         sending = [s for s in statuses if s.endswith(b"200 OK")]
         refused = [s for s in statuses if b" 503 " in s + b" "]

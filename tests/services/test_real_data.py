@@ -300,6 +300,7 @@ def test_border_only_keeps_the_frontier_and_counts_the_rest(
 def test_importing_again_changes_nothing(database: Database, imported: dict[str, Any]) -> None:
     again = _import(database, "ucdp", UCDP)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 42)
+    assert again.repaired == []  # nothing was written, so nothing was put right
 
 
 def test_each_run_is_recorded_and_each_incident_links_to_its_run_and_line(
