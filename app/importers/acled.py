@@ -13,9 +13,10 @@ from app.importers.common import (
     ImportFigure,
     RowRejected,
     country_code,
-    parse_coordinate,
     parse_date,
+    parse_external_id,
     parse_int,
+    parse_point,
     read_rows,
 )
 from app.models.vocab import EVENT_TYPES
@@ -48,9 +49,8 @@ def _type(event_type: str, sub_type: str) -> tuple[str, str | None]:
 
 
 def _event(row: dict[str, str]) -> ImportEvent:
-    external_id = row.get("event_id_cnty", "")
-    if not external_id:
-        raise RowRejected("event_id_cnty is missing")
+    external_id = parse_external_id(row.get("event_id_cnty", ""), "event_id_cnty")
+    latitude, longitude = parse_point(row.get("latitude", ""), row.get("longitude", ""))
     day = parse_date(row["event_date"])
     event_type, sub_type = _type(row["event_type"], row.get("sub_event_type", ""))
     fatalities = parse_int(row.get("fatalities", ""), "fatalities")
@@ -86,8 +86,8 @@ def _event(row: dict[str, str]) -> ImportEvent:
         location=location,
         admin1=row.get("admin1", ""),
         admin2=row.get("admin2", ""),
-        latitude=parse_coordinate(row.get("latitude", ""), "latitude", 90),
-        longitude=parse_coordinate(row.get("longitude", ""), "longitude", 180),
+        latitude=latitude,
+        longitude=longitude,
         geo_precision=int(geo) if geo in ("1", "2", "3") else 3,
         event_type=event_type,
         sub_event_type=sub_type,

@@ -15,6 +15,7 @@ from app import dates
 # Counts of people: ASCII digits, an optional ".0" that spreadsheets add, nothing else.
 COUNT_PATTERN = re.compile(r"([0-9]{1,12})(?:\.0*)?")
 MAX_COUNT = 10_000_000
+MAX_EXTERNAL_ID = 100  # as the database keeps it
 COUNTRIES = {"pakistan": "PAK", "afghanistan": "AFG", "iran": "IRN", "india": "IND"}
 
 
@@ -162,7 +163,10 @@ def _row(header: list[str], values: list[str]) -> Row:
         )
     if any("\x00" in v for v in values):
         return RowRejected("the row contains a NUL character")
-    return dict(zip(header, (v.strip() for v in values), strict=False))
+    # A short row (a broken quote, a cut line) lacks its last cells: they read as empty, so a
+    # required one is reported as missing instead of failing the import.
+    cells = [v.strip() for v in values] + [""] * (len(header) - len(values))
+    return dict(zip(header, cells, strict=False))
 
 
 def parse_date(value: str, what: str = "date") -> date:
@@ -203,6 +207,23 @@ def parse_int(value: str, what: str, *, required: bool = True) -> int | None:
     if number > MAX_COUNT:
         raise RowRejected(f"{what} {number} is more than {MAX_COUNT:,}")
     return number
+
+
+def parse_point(latitude: str, longitude: str) -> tuple[float | None, float | None]:
+    """Both coordinates or neither: one alone places nothing."""
+    lat = parse_coordinate(latitude, "latitude", 90)
+    lon = parse_coordinate(longitude, "longitude", 180)
+    if (lat is None) != (lon is None):
+        raise RowRejected("latitude and longitude come together; one is missing")
+    return lat, lon
+
+
+def parse_external_id(value: str, column: str) -> str:
+    if not value:
+        raise RowRejected(f"{column} is missing")
+    if len(value) > MAX_EXTERNAL_ID:
+        raise RowRejected(f"{column} is {len(value)} characters long; at most {MAX_EXTERNAL_ID}")
+    return value
 
 
 def parse_coordinate(value: str, what: str, limit: float) -> float | None:

@@ -12,9 +12,10 @@ from app.importers.common import (
     ImportFigure,
     RowRejected,
     country_code,
-    parse_coordinate,
     parse_date,
+    parse_external_id,
     parse_int,
+    parse_point,
     read_rows,
 )
 from app.services.gazetteer import clean_location
@@ -70,8 +71,8 @@ def _figures(row: dict[str, str], low: int, best: int, high: int) -> list[Import
 
 
 def _event(row: dict[str, str]) -> ImportEvent:
-    if not row.get("id"):
-        raise RowRejected("id is missing")
+    parse_external_id(row.get("id", ""), "id")
+    latitude, longitude = parse_point(row.get("latitude", ""), row.get("longitude", ""))
     start = parse_date(row["date_start"], "date_start")
     end = parse_date(row["date_end"], "date_end")
     if end < start:
@@ -95,8 +96,8 @@ def _event(row: dict[str, str]) -> ImportEvent:
         location=where,
         admin1=row.get("adm_1", ""),
         admin2=row.get("adm_2", ""),
-        latitude=parse_coordinate(row.get("latitude", ""), "latitude", 90),
-        longitude=parse_coordinate(row.get("longitude", ""), "longitude", 180),
+        latitude=latitude,
+        longitude=longitude,
         geo_precision=_geo_precision(row.get("where_prec", "")),
         event_type=event_type,
         sub_event_type=sub_type,

@@ -153,6 +153,7 @@ def reserve_attempt(session: Session, *, email: str, client: str) -> Reservation
     account from one address; MAX_FAILURES_PER_CLIENT per address; an account-wide back-off for
     unfamiliar addresses. Run in its own short write transaction, before any hashing."""
     email = normalise_email(email)
+    client = client[:64]  # as stored: the limits must count what was written
     minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
     now = utcnow()
     since = now - ATTEMPT_WINDOW

@@ -275,7 +275,7 @@ def import_file(
     one transaction, recorded as an import run. Raises FileRejected before anything is
     written when the file is not the dataset's CSV."""
     reader = READERS[dataset]
-    origin = origin or f"import {dataset}"
+    origin = (origin or f"import {dataset}")[:100]  # as the change log's column holds it
     try:
         with database.write() as session, one_version_bump(session.connection()):
             run = ImportRun(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +31,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A body larger than this goes to a temporary file while its token is checked.
 BODY_IN_MEMORY_BYTES = 1024 * 1024
 REPLAY_CHUNK_BYTES = 64 * 1024
+DATABASE_DOWN = "The database cannot be reached just now. Try again in a few seconds."
 
 
 def cookie_flags(scope: Scope) -> str:
@@ -93,10 +95,18 @@ class CSRFProtection:
         if scope["method"] in SAFE_METHODS or scope["path"].startswith("/api/"):
             await self.app(scope, receive, send_with_cookie)
             return
-        expected = csrf_token(self.secret_key(), bound_to)
+        try:
+            expected = csrf_token(self.secret_key(), bound_to)
+        except SQLAlchemyError:
+            # The key lives in the database: without it no form can be checked, so none is taken.
+            await _refuse(scope, receive, send, 503, DATABASE_DOWN)
+            return
         with await _read_body(receive) as body:
             given = await _submitted_token(scope, body)
-            if not given or not hmac.compare_digest(given, expected):
+            # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+            if not given or not hmac.compare_digest(
+                given.encode("utf-8", "replace"), expected.encode()
+            ):
                 await _refuse(
                     scope,
                     receive,

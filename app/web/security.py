@@ -108,11 +108,12 @@ UPLOAD_BODY_BYTES = 100 * 1024 * 1024
 UPLOAD_PATH = "/admin/import"
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 # A NUL as each kind of body writes it (a literal "%00" typed in a form is sent as %2500).
+# Any other body (multipart forms and their files included) may not carry a raw NUL either.
 NUL_BY_TYPE = {
     "application/x-www-form-urlencoded": (b"\x00", b"%00"),
-    "application/json": (b"\x00", b"\\u0000"),
-    "text/": (b"\x00",),
+    "json": (b"\x00", b"\\u0000"),  # application/json, application/vnd.api+json, ...
 }
+NUL_IN_ANY_BODY = (b"\x00",)
 
 
 class BodyRefused(HTTPException):
@@ -179,7 +180,7 @@ class BodyLimits:
             await self._refuse(scope, receive, send, 413, _too_large(limit))
             return
         content_type = _header(scope, b"content-type").lower()
-        nuls = next((v for k, v in NUL_BY_TYPE.items() if content_type.startswith(k)), ())
+        nuls = next((v for k, v in NUL_BY_TYPE.items() if k in content_type), NUL_IN_ANY_BODY)
         received = 0
         tail = b""
 

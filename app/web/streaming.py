@@ -87,10 +87,6 @@ class ExportStream(Response):
                 tasks.start_soon(cancel_on_disconnect)
                 await self._send_all(send)
                 tasks.cancel_scope.cancel()
-        except TimeoutError:
-            # The reader stopped reading. Returning without finishing the response makes the
-            # server close the connection.
-            log.info("export dropped: the reader took nothing for %s s", self.stalled_after)
         finally:
             close = getattr(self.chunks, "close", None)
             if close is not None:
@@ -108,8 +104,17 @@ class ExportStream(Response):
             chunk = await run_in_threadpool(next, self.chunks, None)
             if chunk is None:
                 break
-            with anyio.fail_after(self.stalled_after):
-                await send(
-                    {"type": "http.response.body", "body": chunk.encode(), "more_body": True}
-                )
+            body: Message = {
+                "type": "http.response.body",
+                "body": chunk.encode(),
+                "more_body": True,
+            }
+            try:
+                with anyio.fail_after(self.stalled_after):
+                    await send(body)
+            except TimeoutError:
+                # Caught here, inside the task group, which would wrap it in a group. Returning
+                # without finishing the response makes the server close the connection.
+                log.info("export dropped: the reader took nothing for %s s", self.stalled_after)
+                return
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -528,3 +528,59 @@ def test_the_command_line_cannot_remove_the_last_admin(database: Database) -> No
         users.deactivate(s, s.get(User, admin), acting_admin=None)
     with database.read() as s:
         assert s.get(User, admin).is_active
+
+
+# ---- found on a second pass ---------------------------------------------------------------------
+
+
+def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_server_error(
+    client: TestClient,
+) -> None:
+    page_token(client)
+    response = client.post("/login", data={"csrf_token": "é", "email": "a", "password": "b"})
+    assert response.status_code == 403
+
+
+def test_a_nul_in_a_multipart_form_or_any_json_type_is_a_400(
+    client: TestClient, database: Database
+) -> None:
+    make_user(database, "ed@example.org")
+    web_sign_in(client, "ed@example.org")
+    token = csrf_from(client.get("/incidents/new").text)
+    response = client.post(
+        "/incidents",
+        data={"csrf_token": token, "title": "NUL\x00title", "date_start": "2025-10-15"},
+        files={"unused": ("a.txt", b"x", "text/plain")},
+    )
+    assert response.status_code == 400
+    with database.write() as s:
+        user = s.scalar(select(User))
+        _, secret = create_token(s, user=user, name="t")
+    response = client.post(
+        "/api/v1/sources",
+        content=b'{"url": "https://news.example/a\\u0000", "outlet": "Dawn"}',
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/vnd.api+json"},
+    )
+    assert response.status_code == 400
+
+
+def test_short_rows_one_coordinate_and_long_ids_are_row_errors(
+    database: Database, reference: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "acled.csv"
+    path.write_text(
+        ACLED_HEADER
+        + _acled_row(1)
+        + "PAKS2\n"
+        + _acled_row(3).replace(",30.92,", ",,")
+        + _acled_row(4).replace("PAK4,", "P" * 101 + ",")
+        + _acled_row(5),
+        encoding="utf-8",
+    )
+    with database.write() as s:
+        report = import_events(s, READERS["acled"](path, ","), countries=None, origin="test")
+    errors = dict(report.errors)
+    assert report.created == 2 and sorted(errors) == [3, 4, 5]
+    assert "not a date" in errors[3]
+    assert "come together" in errors[4]
+    assert "at most 100" in errors[5]

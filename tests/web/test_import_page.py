@@ -60,8 +60,11 @@ def test_a_wrong_file_is_refused_and_changes_nothing(admin: TestClient, database
     response = upload(admin, "acled_current.csv", {"dataset": "ucdp"})
     assert response.status_code == 422
     assert "not a UCDP GED export" in response.text and _count(database) == 0
-    binary = upload(admin, "x.csv", {"dataset": "acled"}, content=b"\x00\xff\xfe\x89PNG")
-    assert binary.status_code == 422
+    binary = upload(admin, "x.csv", {"dataset": "acled"}, content=b"\xff\xfe\x89PNG")
+    assert binary.status_code == 422 and "UTF-8" in binary.text
+    # A NUL anywhere in a body is refused before the form is read.
+    with_nul = upload(admin, "x.csv", {"dataset": "acled"}, content=b"\x00\xff\xfe\x89PNG")
+    assert with_nul.status_code == 400
 
 
 def test_editors_cannot_import(client: TestClient, database: Database, reference: None) -> None:
