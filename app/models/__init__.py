@@ -8,6 +8,7 @@ from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
 from app.models.district import District, DistrictAlias
 from app.models.geography import Place, PlaceAlias, Sector
 from app.models.incident import ExternalId, Incident, IncidentActor
+from app.models.matching import MatchProposal, Merge
 from app.models.provenance import ActorMapping, ImportRun, UnmappedName
 from app.models.search import IncidentSearch
 from app.models.user import ApiToken, LoginAttempt, SiteSetting, User, UserSession
@@ -31,6 +32,8 @@ __all__ = [
     "IncidentActor",
     "IncidentSearch",
     "LoginAttempt",
+    "MatchProposal",
+    "Merge",
     "Place",
     "PlaceAlias",
     "Sector",

@@ -26,6 +26,7 @@ CONTENT_TABLES = (
     "incident_external_ids",
     "incident_search",
     "incidents",
+    "merges",
     "place_aliases",
     "places",
     "sectors",

@@ -212,6 +212,9 @@ class ExternalId(Base):
         ForeignKey("import_runs.id", ondelete="SET NULL")
     )
     source_row: Mapped[int | None] = mapped_column(Integer)
+    # The claim that carries this record's account: after a merge an incident holds several
+    # records' claims, and a re-import must update this one and no other.
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
 
     import_run: Mapped[ImportRun | None] = relationship()
 

@@ -117,6 +117,13 @@ class UserRole(StrEnum):
     ADMIN = "admin"
 
 
+class ProposalState(StrEnum):
+    OPEN = "open"
+    LATER = "later"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 class ChangeAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, delete, insert, or_, select, update
+from sqlalchemy import Insert, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
@@ -251,6 +251,12 @@ class _Pending:
     event: ImportEvent
     digest: str
     incident_id: int | None = None
+    # The claim the record made last time, and whether its incident holds other records too
+    # (a merge): then only that claim is rewritten, never the incident the editors kept.
+    claim_id: int | None = None
+    merged: bool = False
+    source_id: int | None = None
+    source_url: str = ""
     district: District | None = None
     place: Place | None = None
     actors: list[tuple[Actor, str]] = field(default_factory=list)
@@ -372,6 +378,7 @@ def _import_batch(
             )
         )
     }
+    merged = _holding_several_records(session, [ref.incident_id for ref in known.values()])
     pending: list[_Pending] = []
     seen: set[str] = set()
     with session.no_autoflush:
@@ -384,7 +391,10 @@ def _import_batch(
             if ref is not None and ref.fingerprint == digest:
                 report.unchanged += 1
                 continue
-            item = _Pending(line, event, digest, ref.incident_id if ref else None)
+            item = _Pending(line, event, digest)
+            if ref is not None:
+                item.incident_id, item.claim_id = ref.incident_id, ref.claim_id
+                item.merged = ref.incident_id in merged
             item.district, item.place = context.where(event)
             if border_only and (item.district is None or not item.district.on_border):
                 report.out_of_scope += 1
@@ -406,21 +416,13 @@ def _import_batch(
     if changed:
         _clear_dataset_parts(context, changed)
         for item in changed:
+            # A merged incident keeps what the editors chose; its version still goes up, as
+            # one of its claims changed.
+            values = {} if item.merged else _incident_values(item)
             session.execute(
                 update(Incident)
                 .where(Incident.id == item.incident_id)
-                .values(**_incident_values(item), version=Incident.version + 1)
-            )
-            session.execute(
-                update(ExternalId)
-                .where(
-                    ExternalId.dataset == dataset, ExternalId.external_id == item.event.external_id
-                )
-                .values(
-                    fingerprint=item.digest,
-                    import_run_id=run.id if run else None,
-                    source_row=item.line,
-                )
+                .values(**values, version=Incident.version + 1)
             )
     if new:
         # Ids reserved up front: one executemany, not a statement per row to get each id back.
@@ -439,6 +441,19 @@ def _import_batch(
                 for p in new
             ],
         )
+    _write_claims_and_links(context, pending)
+    for item in changed:
+        session.execute(
+            update(ExternalId)
+            .where(ExternalId.dataset == dataset, ExternalId.external_id == item.event.external_id)
+            .values(
+                fingerprint=item.digest,
+                import_run_id=run.id if run else None,
+                source_row=item.line,
+                claim_id=item.claim_id,
+            )
+        )
+    if new:
         session.execute(
             _bulk(ExternalId),
             [
@@ -449,17 +464,17 @@ def _import_batch(
                     "fingerprint": p.digest,
                     "import_run_id": run.id if run else None,
                     "source_row": p.line,
+                    "claim_id": p.claim_id,
                 }
                 for p in new
             ],
         )
-    written = _write_claims_and_links(context, pending)
     report.created += len(new)
     report.updated += len(changed)
     # A new incident has nothing but what was just written: its derived values and snapshot
     # come from that, built in memory. A changed one may carry editors' claims too: it is read
     # back whole.
-    fresh = [_as_loaded(context, p, *written[p.incident_id]) for p in new]
+    fresh = [_as_loaded(context, p) for p in new]
     write_derived(session, fresh)
     reread = refresh_derived(session, [p.incident_id for p in changed if p.incident_id])
     _record_changes(session, [*fresh, *reread], changed=changed, new=new, origin=origin)
@@ -499,38 +514,56 @@ def _incident_values(item: _Pending) -> dict[str, Any]:
     }
 
 
-def _clear_dataset_parts(context: _Context, changed: list[_Pending]) -> None:
-    """A changed event's incident loses what the dataset gave it (its claim, its actor links),
-    to be written again; editors' claims on the same incident stay."""
-    ids = [p.incident_id for p in changed]
-    session = context.session
-    session.execute(
-        delete(Claim).where(
-            Claim.incident_id.in_(ids), Claim.claimant_actor_id == context.claimant.id
+def _holding_several_records(session: Session, incident_ids: list[int]) -> set[int]:
+    """Those of the incidents that carry more than one dataset record: merged ones."""
+    if not incident_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(ExternalId.incident_id)
+            .where(ExternalId.incident_id.in_(incident_ids))
+            .group_by(ExternalId.incident_id)
+            .having(func.count() > 1)
         )
     )
-    session.execute(delete(IncidentActor).where(IncidentActor.incident_id.in_(ids)))
+
+
+def _clear_dataset_parts(context: _Context, changed: list[_Pending]) -> None:
+    """A changed record loses what it gave its incident (its claim; its actor links, unless
+    the incident is a merge of several records), to be written again; other claims stay."""
+    session = context.session
+    by_id = [p.claim_id for p in changed if p.claim_id is not None]
+    # Records imported before claims were tied to them: their claim is the dataset's one.
+    untied = [p.incident_id for p in changed if p.claim_id is None]
+    session.execute(
+        delete(Claim).where(
+            Claim.id.in_(by_id)
+            | (Claim.incident_id.in_(untied) & (Claim.claimant_actor_id == context.claimant.id))
+        )
+    )
+    whole = [p.incident_id for p in changed if not p.merged]
+    session.execute(delete(IncidentActor).where(IncidentActor.incident_id.in_(whole)))
     # An incident an earlier batch loaded must not keep the claims and links just deleted.
-    for incident_id in ids:
+    for incident_id in (p.incident_id for p in changed):
         loaded = session.identity_map.get(identity_key(Incident, incident_id))
         if loaded is not None:
             session.expire(loaded)
 
 
-def _write_claims_and_links(
-    context: _Context, items: list[_Pending]
-) -> dict[int | None, tuple[int, int, str]]:
+def _write_claims_and_links(context: _Context, items: list[_Pending]) -> None:
     """The actors' links, and the dataset's claim with its figures and its source, for each
-    event: one multi-row INSERT per table (the ORM's unit of work, object by object, is several
-    times slower for thousands of rows)."""
+    event (each item learns its claim's and source's ids): one multi-row INSERT per table (the
+    ORM's unit of work, object by object, is several times slower for thousands of rows)."""
     if not items:
-        return {}
+        return
     session, dataset = context.session, context.dataset
     label = DATASET_LABELS.get(dataset, dataset)
+    kept = _kept_links(session, [p.incident_id for p in items if p.merged])
     links = [
         {"incident_id": p.incident_id, "actor_id": actor.id, "role": role, "position": n}
         for p in items
-        for n, (actor, role) in enumerate(dict.fromkeys(p.actors))
+        for n, (actor, role) in enumerate(dict.fromkeys(p.actors), start=100 if p.merged else 0)
+        if (p.incident_id, actor.id, role) not in kept
     ]
     if links:
         session.execute(_bulk(IncidentActor), links)
@@ -598,16 +631,24 @@ def _write_claims_and_links(
     ]
     if figures:
         session.execute(_bulk(CasualtyFigure), figures)
-    # Per incident: its claim's id, and the id and address of the claim's source.
-    return {
-        p.incident_id: (claim_id, existing[url], url)
-        for p, claim_id, url in zip(items, claim_ids, urls, strict=True)
-    }
+    for p, claim_id, url in zip(items, claim_ids, urls, strict=True):
+        p.claim_id, p.source_id, p.source_url = claim_id, existing[url], url
 
 
-def _as_loaded(
-    context: _Context, item: _Pending, claim_id: int, source_id: int, url: str
-) -> Incident:
+def _kept_links(session: Session, incident_ids: list[int | None]) -> set[tuple[int, int, str]]:
+    """The actor links merged incidents keep through a re-import: a record's actors are added
+    to them, never duplicated (positions from 100 put them after the editors' own)."""
+    if not incident_ids:
+        return set()
+    rows = session.execute(
+        select(IncidentActor.incident_id, IncidentActor.actor_id, IncidentActor.role).where(
+            IncidentActor.incident_id.in_(incident_ids)
+        )
+    )
+    return {(i, a, r) for i, a, r in rows}
+
+
+def _as_loaded(context: _Context, item: _Pending) -> Incident:
     """The new incident as the database now holds it, built in memory from what was just
     written: what derived values and change-log snapshots read, without reading it back.
 
@@ -621,7 +662,7 @@ def _as_loaded(
         for f, actor in zip(event.figures, item.figure_actors, strict=True)
     ]
     claim = SimpleNamespace(
-        id=claim_id,
+        id=item.claim_id,
         claimant=context.claimant,
         spokesperson=None,
         spokesperson_role=f"{label} (sources: {event.source_label})"[:300],
@@ -635,7 +676,7 @@ def _as_loaded(
         responds_to_id=None,
         note=event.note,
         figures=figures,
-        sources=[SimpleNamespace(id=source_id, url=url)],
+        sources=[SimpleNamespace(id=item.source_id, url=item.source_url)],
     )
     values = _incident_values(item)
     incident = SimpleNamespace(
