@@ -354,6 +354,96 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
             print(f"    {name} ({events} events)")
 
 
+def _score(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError("a score is between 0 and 1")
+    return number
+
+
+def cmd_match(args: argparse.Namespace, settings: Settings) -> None:
+    import json
+
+    from app.services.matching import MatchSettings
+    from app.services.proposals import accept_above, propose_matches
+    from app.services.proposals_view import proposals_as_json
+
+    try:
+        wanted = MatchSettings(
+            window_days=args.window_days, distance_km=args.distance_km, min_score=args.min_score
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            print("Matching incidents across datasets...", file=sys.stderr)
+            run = propose_matches(session, wanted)
+            merged = []
+            if args.accept_above is not None:
+                merged = accept_above(session, args.accept_above, origin="incidents match")
+            if args.json:
+                print(json.dumps(proposals_as_json(session, run, merged), indent=2))
+                return
+            print(
+                f"{len(run.candidates)} candidate pairs: {run.new} new, {run.updated} updated, "
+                f"{run.decided} already decided, {run.withdrawn} withdrawn."
+            )
+            for candidate in run.candidates[:50]:
+                print(
+                    f"  {candidate.score:.2f}  #{candidate.low_id} ~ #{candidate.high_id}: "
+                    + "; ".join(candidate.reasons)
+                )
+            if len(run.candidates) > 50:
+                print(f"  ... and {len(run.candidates) - 50} more (--json lists them all)")
+            for planned in merged:
+                others = ", ".join(f"#{i}" for i in planned.others)
+                print(f"Merged into #{planned.keep}: {others}")
+            if not args.accept_above:
+                print("Review them at /review/matches.")
+    finally:
+        database.dispose()
+
+
+def cmd_merge(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.editing import NotFound
+    from app.services.merging import MergeRefused, merge_incidents
+
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            merge = merge_incidents(session, args.keep, args.other, origin="incidents merge")
+            print(
+                f"Incident {args.other} merged into incident {args.keep} (merge {merge.id}); "
+                f"/incidents/{args.other} now answers 301 to /incidents/{args.keep}. "
+                f"To undo: incidents unmerge {args.other}"
+            )
+    except (NotFound, MergeRefused) as error:
+        raise CommandError(f"{str(error).rstrip('.')}; nothing was changed") from None
+    finally:
+        database.dispose()
+
+
+def cmd_unmerge(args: argparse.Namespace, settings: Settings) -> None:
+    from app.services.editing import NotFound
+    from app.services.merging import MergeRefused, find_merge, unmerge
+
+    database = migrate_database(settings)
+    try:
+        with database.write() as session:
+            merge = find_merge(session, args.incident)
+            survivor = merge.survivor_id
+            unmerge(session, merge, origin="incidents unmerge")
+            print(f"Incident {args.incident} is back on its own, out of incident {survivor}.")
+    except (NotFound, MergeRefused) as error:
+        raise CommandError(f"{str(error).rstrip('.')}; nothing was changed") from None
+    finally:
+        database.dispose()
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> None:
     from pathlib import Path
 
@@ -509,6 +599,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="read and check everything, save nothing"
     )
     importer.set_defaults(handler=cmd_import)
+
+    match = commands.add_parser(
+        "match",
+        help="propose incidents that are one event in different datasets (review at "
+        "/review/matches)",
+    )
+    match.add_argument(
+        "--window-days", type=int, default=1, help="days either side, before date precision (1)"
+    )
+    match.add_argument(
+        "--distance-km", type=float, default=25.0, help="how far apart two places may be (25)"
+    )
+    match.add_argument(
+        "--min-score", type=_score, default=0.5, help="propose pairs scoring at least this (0.5)"
+    )
+    match.add_argument("--json", action="store_true", help="print the proposals as JSON")
+    match.add_argument(
+        "--accept-above",
+        type=_score,
+        metavar="S",
+        help="merge the proposals scoring S or more (a group at a time)",
+    )
+    match.set_defaults(handler=cmd_match)
+    merge = commands.add_parser(
+        "merge", help="merge incident OTHER into incident KEEP (undo with `unmerge OTHER`)"
+    )
+    merge.add_argument("keep", type=_positive, metavar="KEEP", help="the incident that stays")
+    merge.add_argument("other", type=_positive, metavar="OTHER", help="the incident folded in")
+    merge.set_defaults(handler=cmd_merge)
+    unmerge = commands.add_parser(
+        "unmerge", help="undo the merge that folded INCIDENT into another"
+    )
+    unmerge.add_argument("incident", type=_positive, metavar="INCIDENT", help="the merged-away id")
+    unmerge.set_defaults(handler=cmd_unmerge)
 
     backup = commands.add_parser("backup", help="copy the whole database to a file")
     backup.add_argument("file", help="where to write the backup")

@@ -29,6 +29,7 @@ from app.web import admin, auth, editing, exports, filters, pages, review, sourc
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
+from app.web.merged import redirect_if_merged
 from app.web.security import BodyLimits, RejectNulBytes, SecurityHeaders, tile_origins
 from app.web.streaming import ExportSlots
 
@@ -148,11 +149,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
     @app.exception_handler(ProblemError)
-    async def api_problem(_request: Request, error: ProblemError) -> Response:
+    async def api_problem(request: Request, error: ProblemError) -> Response:
+        if error.status == 404 and (moved := await redirect_if_merged(request, database)):
+            return moved
         return problem(error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404 and (moved := await redirect_if_merged(request, database)):
+            return moved
         if error.status_code == 404:
             message = error.detail if error.detail != "Not Found" else "There is no page here."
             return error_page(request, 404, "Not found", str(message))

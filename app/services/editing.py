@@ -32,6 +32,7 @@ from app.schemas.forms import ClaimInput, IncidentInput, SourceInput
 from app.services.changes import record_change
 from app.services.derived import refresh_derived
 from app.services.lookup import find_actor, find_place, unique_place_slug
+from app.services.merge_links import absorbed_ids
 from app.services.snapshots import (
     INCIDENT_FIELDS,
     SNAPSHOT_LOADS,
@@ -436,10 +437,12 @@ def delete_claim(
 
 
 def incident_history(session: Session, incident_id: int) -> list[Change]:
+    """The incident's changes, and those of every incident merged into it."""
+    ids = [incident_id, *absorbed_ids(session, incident_id)]
     return list(
         session.scalars(
             select(Change)
-            .where(Change.entity_type == "incident", Change.entity_id == incident_id)
+            .where(Change.entity_type == "incident", Change.entity_id.in_(ids))
             .order_by(Change.id.desc())
             .options(selectinload(Change.user))
         )

@@ -58,6 +58,7 @@ from app.services.derived import refresh_derived, write_derived
 from app.services.editing import set_actor_links
 from app.services.gazetteer import DistrictIndex, PlaceIndex, name_key
 from app.services.lookup import find_actor, find_place
+from app.services.proposals import propose_matches
 from app.services.snapshots import snapshot_incident
 from app.slugs import slugify
 
@@ -97,13 +98,17 @@ class ImportReport:
     # Events whose district came from the file's admin names, from coordinates, or not at all.
     located: dict[str, int] = field(default_factory=dict)
     run_id: int | None = None
+    # The incidents created or changed, and the match proposals made for them.
+    incident_ids: list[int] = field(default_factory=list)
+    proposed: int = 0
 
     def summary(self) -> str:
         scope = f", {self.out_of_scope} away from the border" if self.out_of_scope else ""
+        matches = f", {self.proposed} new match proposals" if self.proposed else ""
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.skipped} skipped (other countries){scope}, {len(self.repaired)} repaired, "
-            f"{len(self.errors)} rows with errors"
+            f"{len(self.errors)} rows with errors{matches}"
         )
 
     def counts(self) -> dict[str, Any]:
@@ -116,6 +121,7 @@ class ImportReport:
             "repaired": len(self.repaired),
             "errors": len(self.errors),
             "unmapped": len(self.unmapped),
+            "proposed": self.proposed,
         }
 
 
@@ -303,6 +309,10 @@ def import_file(
                 run=run,
                 progress=progress,
             )
+            if report.incident_ids:
+                # What the file brought may be events another dataset has: editors review them.
+                report.proposed = propose_matches(session, involving=report.incident_ids).new
+                run.counts = report.counts()
             if dry_run:
                 raise DryRunFinished(report)
     except DryRunFinished as finished:
@@ -471,6 +481,7 @@ def _import_batch(
         )
     report.created += len(new)
     report.updated += len(changed)
+    report.incident_ids += [p.incident_id for p in pending if p.incident_id is not None]
     # A new incident has nothing but what was just written: its derived values and snapshot
     # come from that, built in memory. A changed one may carry editors' claims too: it is read
     # back whole.

@@ -1,0 +1,170 @@
+"""Match proposals as editors and scripts read them: grouped, with each side's records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.models import MatchProposal, Sector
+from app.models.incident import Incident
+from app.models.vocab import ProposalState
+from app.services.incidents import get_incident
+from app.services.proposals import (
+    WAITING,
+    PlannedMerge,
+    ProposalRun,
+    groups_of,
+    origins_of,
+    survivor_rank,
+)
+
+GROUPS_PER_PAGE = 20
+
+
+def _side(incident: Incident | None, incident_id: int) -> dict[str, Any]:
+    if incident is None:
+        return {"id": incident_id, "missing": True}
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "date_start": incident.date_start.isoformat(),
+        "date_end": incident.date_end.isoformat(),
+        "external_ids": [f"{e.dataset}:{e.external_id}" for e in incident.external_ids],
+    }
+
+
+def proposals_as_json(
+    session: Session, run: ProposalRun, merged: list[PlannedMerge]
+) -> dict[str, Any]:
+    """What `incidents match --json` prints: every proposal of the run with both sides, the
+    groups they form (one record matching several is one group), and what was merged."""
+    ids = {i for c in run.candidates for i in (c.low_id, c.high_id)}
+    incidents = {
+        i.id: i
+        for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))
+        if i is not None
+    }
+    groups = groups_of((c.low_id, c.high_id) for c in run.candidates)
+    group_of = {member: n for n, members in enumerate(groups, start=1) for member in members}
+    return {
+        "proposals": [
+            {
+                "score": c.score,
+                "reasons": list(c.reasons),
+                "group": group_of[c.low_id],
+                "incidents": [_side(incidents.get(i), i) for i in (c.low_id, c.high_id)],
+            }
+            for c in run.candidates
+        ],
+        "groups": [{"group": n, "incidents": members} for n, members in enumerate(groups, 1)],
+        "counts": {
+            "new": run.new,
+            "updated": run.updated,
+            "decided": run.decided,
+            "withdrawn": run.withdrawn,
+        },
+        "merged": [{"keep": m.keep, "merged": list(m.others)} for m in merged],
+    }
+
+
+@dataclass
+class ReviewGroup:
+    """Records that may be one event, side by side, and the proposals joining them."""
+
+    members: list[Incident]
+    proposals: list[MatchProposal]
+    keep: int
+    origins: dict[int, set[str]]
+
+    @property
+    def best(self) -> float:
+        return max(p.score for p in self.proposals)
+
+    def paired_with_keep(self, incident_id: int) -> bool:
+        pair = (min(incident_id, self.keep), max(incident_id, self.keep))
+        return any((p.low_id, p.high_id) == pair for p in self.proposals)
+
+
+@dataclass(frozen=True)
+class ReviewQuery:
+    """The queue's filters, as its form sends them."""
+
+    min_score: float = 0.0
+    dataset: str = ""
+    sector: str = ""
+    later: bool = False
+    page: int = 1
+
+
+def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGroup], int]:
+    """The waiting groups the filters keep, best first, one page of them; and how many."""
+    states = [ProposalState.LATER] if query.later else [ProposalState.OPEN]
+    proposals = session.scalars(
+        select(MatchProposal).where(
+            MatchProposal.state.in_(states), MatchProposal.score >= query.min_score
+        )
+    ).all()
+    by_pair = {(p.low_id, p.high_id): p for p in proposals}
+    ids = {i for pair in by_pair for i in pair}
+    origins = origins_of(session, ids)
+    sector_of = dict(
+        session.execute(
+            select(Incident.id, Sector.slug)
+            .join(Sector, Sector.id == Incident.sector_id)
+            .where(Incident.id.in_(ids))
+        )
+        .tuples()
+        .all()
+    )
+    kept = []
+    for members in groups_of(by_pair):
+        if query.dataset and not any(
+            (query.dataset in origins.get(m, set()))
+            or (query.dataset == "editors" and not origins.get(m))
+            for m in members
+        ):
+            continue
+        if query.sector and not any(sector_of.get(m) == query.sector for m in members):
+            continue
+        kept.append(members)
+    groups = []
+    for members in kept:
+        joined = [p for pair, p in by_pair.items() if pair[0] in members]
+        # The record paired with most others survives by default (the hub of one record
+        # matching several); between equals, the survivor rank decides.
+        degree = {m: sum(1 for p in joined if m in (p.low_id, p.high_id)) for m in members}
+        keep = min(members, key=lambda m: (-degree[m], survivor_rank(m, origins.get(m, set()))))
+        groups.append((max(p.score for p in joined), members, joined, keep))
+    groups.sort(key=lambda g: (-g[0], g[1][0]))
+    total = len(groups)
+    start = (query.page - 1) * GROUPS_PER_PAGE
+    shown = groups[start : start + GROUPS_PER_PAGE]
+    result = []
+    for _, members, joined, keep in shown:
+        loaded = [
+            i for i in (get_incident(session, m, include_unpublished=True) for m in members) if i
+        ]
+        result.append(
+            ReviewGroup(
+                members=loaded,
+                proposals=sorted(joined, key=lambda p: -p.score),
+                keep=keep,
+                origins={m: origins.get(m, set()) for m in members},
+            )
+        )
+    return result, total
+
+
+def waiting_for(session: Session, incident_id: int) -> list[MatchProposal]:
+    """The proposals an incident is in that wait for an editor (its page links to them)."""
+    return list(
+        session.scalars(
+            select(MatchProposal).where(
+                or_(MatchProposal.low_id == incident_id, MatchProposal.high_id == incident_id),
+                MatchProposal.state.in_(WAITING),
+            )
+        )
+    )
