@@ -80,8 +80,10 @@ class Record:
     # The datasets the incident carries records of; empty for editors' own incidents.
     origins: frozenset[str]
 
-    def window(self, days: int) -> tuple[int, int]:
-        pad = days + PRECISION_DAYS.get(DatePrecision(self.precision), 0)
+    def span(self) -> tuple[int, int]:
+        """The days the event may have been on, as day numbers: its dates, widened by their
+        precision."""
+        pad = PRECISION_DAYS.get(DatePrecision(self.precision), 0)
         return self.start.toordinal() - pad, self.end.toordinal() + pad
 
 
@@ -164,7 +166,7 @@ class Catalogue:
             )
             for r in rows
         ]
-        districts = dict(session.execute(select(District.id, District.name)).tuples().all())
+        districts = {i: name for i, name in session.execute(select(District.id, District.name))}
         return cls(records, {a.id: a.name for a in actors.values()}, districts)
 
 
@@ -198,13 +200,14 @@ def find_candidates(
     """Every pair of records from different origins that may be one event, best first. With
     `involving`, only pairs with at least one of those incidents (what an import brought)."""
     wanted = set(involving) if involving is not None else None
-    windows = {r.id: r.window(settings.window_days) for r in catalogue.records}
-    ordered = sorted(catalogue.records, key=lambda r: windows[r.id][0])
+    spans = {r.id: r.span() for r in catalogue.records}
+    ordered = sorted(catalogue.records, key=lambda r: spans[r.id][0])
     found: list[Candidate] = []
     for n, record in enumerate(ordered):
-        last = windows[record.id][1]
+        # Spans at most `window_days` apart are candidates.
+        last = spans[record.id][1] + settings.window_days
         for other in ordered[n + 1 :]:
-            if windows[other.id][0] > last:
+            if spans[other.id][0] > last:
                 break
             if record.origins == other.origins:
                 continue  # a dataset does not code one event twice; editors' duplicates aside

@@ -110,15 +110,14 @@ def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGrou
     by_pair = {(p.low_id, p.high_id): p for p in proposals}
     ids = {i for pair in by_pair for i in pair}
     origins = origins_of(session, ids)
-    sector_of = dict(
-        session.execute(
+    sector_of = {
+        incident_id: slug
+        for incident_id, slug in session.execute(
             select(Incident.id, Sector.slug)
             .join(Sector, Sector.id == Incident.sector_id)
             .where(Incident.id.in_(ids))
         )
-        .tuples()
-        .all()
-    )
+    }
     kept = []
     for members in groups_of(by_pair):
         if query.dataset and not any(

@@ -1,0 +1,177 @@
+"""Merging two incidents into one and undoing it: nothing lost, nothing changed by the round
+trip, links that keep working, and re-imports that never bring the duplicate back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.db import Database
+from app.models import CasualtyFigure, Claim, ExternalId, Incident, IncidentActor, Merge
+from app.services.demo import load_demo
+from app.services.editing import incident_history
+from app.services.imports import import_file
+from app.services.merging import MergeRefused, find_merge, merge_incidents, unmerge
+from tests.services.test_matching import ACLED, UCDP, ids_by_external, load_both
+
+EXPORTS = (
+    "/incidents.csv",
+    "/incidents.csv?rows=claims",
+    "/incidents.json",
+    "/incidents.geojson",
+    "/api/v1/incidents?per_page=100",
+)
+
+
+@pytest.fixture
+def loaded(database: Database, reference: None) -> dict[str, int]:
+    with database.write() as session:
+        load_demo(session)
+    load_both(database)
+    return ids_by_external(database)
+
+
+def exports(client: TestClient) -> dict[str, bytes]:
+    found = {}
+    for path in EXPORTS:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        found[path] = response.content
+    return found
+
+
+def demo_incident_with_a_response(database: Database) -> int:
+    """An editors' incident whose claims answer each other (the hardest to move and back)."""
+    with database.read() as session:
+        incident_id = session.scalar(
+            select(Claim.incident_id).where(Claim.responds_to_id.is_not(None)).limit(1)
+        )
+    assert incident_id is not None
+    return incident_id
+
+
+def test_merge_then_unmerge_gives_byte_identical_exports(
+    client: TestClient, database: Database, loaded: dict[str, int]
+) -> None:
+    editors_own = demo_incident_with_a_response(database)
+    before = exports(client)
+    with database.write() as session:
+        merge_incidents(session, loaded["401002"], loaded["PAK140001"])
+        merge_incidents(session, editors_own, loaded["401002"])
+    merged = exports(client)
+    assert all(merged[path] != before[path] for path in EXPORTS)
+    with database.write() as session:
+        unmerge(session, find_merge(session, loaded["401002"]))
+        unmerge(session, find_merge(session, loaded["PAK140001"]))
+    assert exports(client) == before
+
+
+def test_the_survivor_keeps_every_claim_source_id_actor_and_both_histories(
+    database: Database, loaded: dict[str, int]
+) -> None:
+    keep, other = loaded["PAK71301"], loaded["401001"]
+    with database.read() as session:
+        claims = set(session.scalars(select(Claim.id).where(Claim.incident_id.in_([keep, other]))))
+        actors = {
+            (actor_id, role)
+            for actor_id, role in session.execute(
+                select(IncidentActor.actor_id, IncidentActor.role).where(
+                    IncidentActor.incident_id.in_([keep, other])
+                )
+            )
+        }
+        history = {c.id for c in incident_history(session, keep) + incident_history(session, other)}
+    with database.write() as session:
+        merge_incidents(session, keep, other)
+    with database.read() as session:
+        assert session.get(Incident, other) is None
+        assert set(session.scalars(select(Claim.id).where(Claim.incident_id == keep))) == claims
+        held = session.scalars(select(ExternalId.external_id).where(ExternalId.incident_id == keep))
+        assert sorted(held) == ["401001", "PAK71301"]
+        linked = session.execute(
+            select(IncidentActor.actor_id, IncidentActor.role).where(
+                IncidentActor.incident_id == keep
+            )
+        ).all()
+        # Every (actor, role) of either incident, once each.
+        assert len(linked) == len(actors)
+        assert {(actor_id, role) for actor_id, role in linked} == actors
+        now = {c.id for c in incident_history(session, keep)}
+        assert history < now  # both histories, and the merge itself
+
+
+def test_merging_refuses_what_it_cannot_do(database: Database, loaded: dict[str, int]) -> None:
+    a, b, c = loaded["PAK71301"], loaded["401001"], loaded["401002"]
+    with database.write() as session, pytest.raises(MergeRefused, match="itself"):
+        merge_incidents(session, a, a)
+    with database.write() as session:
+        merge_incidents(session, a, b)
+        merge_incidents(session, c, a)
+    with database.write() as session, pytest.raises(MergeRefused, match=f"unmerge {a} from {c}"):
+        unmerge(session, find_merge(session, b))
+    with database.write() as session:
+        unmerge(session, find_merge(session, a))
+        unmerge(session, find_merge(session, b))
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(Merge)) == 2
+        assert all(m.undone_at is not None for m in session.scalars(select(Merge)))
+
+
+def test_unmerge_after_an_edit_keeps_the_edit(database: Database, loaded: dict[str, int]) -> None:
+    keep, other = loaded["PAK71301"], loaded["401001"]
+    with database.write() as session:
+        merge_incidents(session, keep, other)
+    with database.write() as session:
+        incident = session.get(Incident, keep)
+        assert incident is not None
+        incident.title, incident.version = "Ambush near Idak (edited)", incident.version + 1
+    with database.write() as session:
+        unmerge(session, find_merge(session, other))
+    with database.read() as session:
+        survivor, restored = session.get(Incident, keep), session.get(Incident, other)
+        assert survivor is not None and restored is not None
+        assert survivor.title == "Ambush near Idak (edited)"
+        assert [e.external_id for e in survivor.external_ids] == ["PAK71301"]
+        assert [e.external_id for e in restored.external_ids] == ["401001"]
+
+
+def test_reimport_after_a_merge_updates_the_claim_inside_and_never_brings_the_duplicate_back(
+    database: Database, loaded: dict[str, int], tmp_path: Path
+) -> None:
+    keep, other = loaded["401001"], loaded["PAK71301"]
+    with database.write() as session:
+        merge_incidents(session, keep, other)
+        title = session.get(Incident, keep).title  # type: ignore[union-attr]
+        count = session.scalar(select(func.count()).select_from(Incident))
+    # ACLED revises the toll of its record from 2 to 3.
+    text = ACLED.read_text(encoding="utf-8")
+    changed = tmp_path / "acled_revised.csv"
+    changed.write_text(
+        text.replace('a ""cowardly attack"".",2,', 'a ""cowardly attack"".",3,'), encoding="utf-8"
+    )
+    assert changed.read_text(encoding="utf-8") != text
+    report = import_file(database, dataset="acled", path=changed, file_name="acled_revised.csv")
+    assert (report.created, report.updated) == (0, 1)
+    again = import_file(database, dataset="ucdp", path=UCDP, file_name=UCDP.name)
+    assert (again.created, again.updated) == (0, 0)
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(Incident)) == count
+        survivor = session.get(Incident, keep)
+        assert survivor is not None and survivor.title == title  # the editors' choice stays
+        refs = {e.dataset: e for e in survivor.external_ids}
+        assert set(refs) == {"acled", "ucdp"}
+        acled_killed = session.scalar(
+            select(CasualtyFigure.best).where(CasualtyFigure.claim_id == refs["acled"].claim_id)
+        )
+        ucdp_killed = session.scalar(
+            select(CasualtyFigure.best).where(
+                CasualtyFigure.claim_id == refs["ucdp"].claim_id,
+                CasualtyFigure.part_of_total.is_(False),
+            )
+        )
+        assert (acled_killed, ucdp_killed) == (3, 2)
+        assert len(survivor.claims) == 2
+        assert survivor.max_claimed_killed == 3
