@@ -25,7 +25,18 @@ from app.db import Database
 from app.models.vocab import UserRole
 from app.services.auth import ensure_secret_key, user_for_token
 from app.services.page_cache import PageCache
-from app.web import admin, auth, editing, exports, filters, pages, review, sources, visuals
+from app.web import (
+    admin,
+    auth,
+    editing,
+    exports,
+    filters,
+    matches,
+    pages,
+    review,
+    sources,
+    visuals,
+)
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
@@ -126,6 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_v1.router)
     # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.
     app.include_router(editing.router, include_in_schema=False)
+    app.include_router(matches.router, include_in_schema=False)
     app.include_router(sources.router, include_in_schema=False)
     app.include_router(visuals.router, include_in_schema=False)
     app.include_router(exports.router, include_in_schema=False)

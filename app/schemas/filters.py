@@ -30,6 +30,7 @@ MAX_PAGE = 100_000
 PAGE_PATTERN = re.compile(r"[0-9]{1,6}")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{3}$")
+REPORTED_BY = ("acled", "ucdp", "editors")
 
 # Parameters that may repeat, each with the filter field it fills.
 MULTI_VALUED = {
@@ -40,6 +41,8 @@ MULTI_VALUED = {
     "district": "districts",
     "type": "types",
     "country": "countries",
+    # Who holds a record of it: acled, ucdp, or editors (incidents no dataset has).
+    "reported_by": "reported_by",
     # Review state: drafts and archived incidents, for editors only.
     "state": "states",
 }
@@ -63,6 +66,7 @@ class IncidentFilter:
     districts: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    reported_by: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
     q: str = ""
     sort: str = DEFAULT_SORT
@@ -209,6 +213,9 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
     keep_valid("districts", "district", SLUG_PATTERN.match, "a district name")
     keep_valid("actors", "actor", lambda v: len(v) <= MAX_QUERY_LENGTH, "an actor name")
     keep_valid("states", "state", lambda v: v in set(ReviewState), "a review state")
+    keep_valid(
+        "reported_by", "reported_by", lambda v: v in REPORTED_BY, "one of acled, ucdp, editors"
+    )
 
     if raw["q"]:
         q = " ".join(raw["q"][0].split())

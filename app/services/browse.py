@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
+from app.services.coverage import REPORTERS, reported_by_condition, reporter_counts
 from app.services.incidents import ClaimSummary, IncidentListItem, claim_summaries
 from app.services.search import escape_like, search_words, text_match_condition
 
@@ -204,6 +205,8 @@ def filter_conditions(
         conditions.append(Incident.event_type.in_(wanted.types))
     if wanted.countries and skip != "country":
         conditions.append(Incident.country.in_(wanted.countries))
+    if wanted.reported_by and skip != "reported_by":
+        conditions.append(reported_by_condition(wanted.reported_by))
     if wanted.q:
         matched = text_match_condition(wanted.q, dialect)
         if matched is not None:
@@ -363,6 +366,11 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
         wanted.countries,
         lambda chosen: {code: COUNTRY_NAMES.get(code, code) for code in chosen},
     )
+    reporters = reporter_counts(session, where("reported_by"))
+    reported_by = [
+        FacetValue(value, label, reporters[value], value in wanted.reported_by)
+        for value, label in REPORTERS.items()
+    ]
     return {
         "actor": Facet("actor", "Actor", actors),
         "status": Facet("status", "Claim status", statuses),
@@ -371,6 +379,7 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
         "district": Facet("district", "District", districts),
         "type": Facet("type", "Event type", types),
         "country": Facet("country", "Country side", countries),
+        "reported_by": Facet("reported_by", "Reported by", reported_by),
     }
 
 

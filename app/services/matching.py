@@ -21,6 +21,7 @@ from datetime import date
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
+from app.importers import DATASET_LABELS
 from app.models import (
     Actor,
     CasualtyFigure,
@@ -77,7 +78,8 @@ class Record:
     event_type: str
     actors: frozenset[int]
     killed: int | None
-    # The datasets the incident carries records of; empty for editors' own incidents.
+    # The datasets (ACLED, UCDP) the incident carries records of; empty for editors' own
+    # incidents, whatever other ids they have (the demo's, a native import's).
     origins: frozenset[str]
 
     def span(self) -> tuple[int, int]:
@@ -115,7 +117,9 @@ class Catalogue:
     def load(cls, session: Session) -> Catalogue:
         origins: dict[int, set[str]] = defaultdict(set)
         for incident_id, dataset in session.execute(
-            select(ExternalId.incident_id, ExternalId.dataset)
+            select(ExternalId.incident_id, ExternalId.dataset).where(
+                ExternalId.dataset.in_(DATASET_LABELS)
+            )
         ):
             origins[incident_id].add(dataset)
         actors = {

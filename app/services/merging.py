@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Date, DateTime, Table, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Change, Claim, ExternalId, Incident, IncidentActor, MatchProposal, Merge
+from app.models import Claim, ExternalId, Incident, IncidentActor, MatchProposal, Merge
 from app.models.base import utcnow
 from app.models.user import User
 from app.models.vocab import ChangeAction, ProposalState
@@ -316,12 +316,3 @@ def unmerge(session: Session, merge: Merge, *, user: User | None = None, origin:
         )
     session.flush()
     return other_id
-
-
-def merge_changes(session: Session, merge: Merge) -> list[Change]:
-    """The change-log rows a merge wrote (for tests and the record's page)."""
-    return list(
-        session.scalars(
-            select(Change).where(Change.origin.contains(f"merge {merge.id}")).order_by(Change.id)
-        )
-    )

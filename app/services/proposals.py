@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.importers import DATASET_LABELS
 from app.models import ExternalId, Incident, MatchProposal
 from app.models.base import utcnow
 from app.models.user import User
@@ -106,7 +107,7 @@ def origins_of(session: Session, incident_ids: Iterable[int]) -> dict[int, set[s
     found: dict[int, set[str]] = {i: set() for i in incident_ids}
     for incident_id, dataset in session.execute(
         select(ExternalId.incident_id, ExternalId.dataset).where(
-            ExternalId.incident_id.in_(list(found))
+            ExternalId.incident_id.in_(list(found)), ExternalId.dataset.in_(DATASET_LABELS)
         )
     ):
         found[incident_id].add(dataset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,4 +167,47 @@ def waiting_for(session: Session, incident_id: int) -> list[MatchProposal]:
                 MatchProposal.state.in_(WAITING),
             )
         )
+    )
+
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+NICE_KM = (0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """The group's places on one small map: points in pixels, with a scale bar."""
+
+    points: list[tuple[str, float, float]]
+    width: int
+    height: int
+    bar_px: float
+    bar_km: float
+
+
+def sketch(members: list[Incident], width: int = 280, height: int = 180) -> Sketch | None:
+    """Points placed by their distances (an equirectangular projection around the group,
+    true enough over the few tens of kilometres a group spans)."""
+    located = [
+        (letter, m.latitude, m.longitude)
+        for letter, m in zip(LETTERS, members, strict=False)
+        if m.latitude is not None and m.longitude is not None
+    ]
+    if not located:
+        return None
+    mean_lat = sum(lat for _, lat, _ in located) / len(located)
+    per_lon = 111.32 * math.cos(math.radians(mean_lat))
+    west = min(lon for *_, lon in located)
+    north = max(lat for _, lat, _ in located)
+    kms = [(letter, (lon - west) * per_lon, (north - lat) * 110.57) for letter, lat, lon in located]
+    span = max(2.0, *(x for _, x, _ in kms), *(y for *_, y in kms))
+    margin = 24
+    scale = min(width - 2 * margin, height - 2 * margin) / span
+    bar_km = next((k for k in NICE_KM if k >= span / 4), NICE_KM[-1])
+    return Sketch(
+        points=[(letter, margin + x * scale, margin + y * scale) for letter, x, y in kms],
+        width=width,
+        height=height,
+        bar_px=bar_km * scale,
+        bar_km=bar_km,
     )

@@ -18,7 +18,10 @@ from app.services import records, visuals
 from app.services.actors import suggest_actors
 from app.services.browse import browse_incidents
 from app.services.comparison import compare_claims, spread_summary
+from app.services.coverage import reported_by_text
 from app.services.incidents import get_incident
+from app.services.merge_links import merged_into
+from app.services.proposals_view import waiting_for
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
@@ -119,7 +122,17 @@ def _render_incident(
         "comparison": comparison,
         "spread_summary": spread_summary(comparison),
         "today": date.today(),
+        "reported_by": reported_by_text(incident),
     }
+    if user is not None:
+        # Editors' tools (never in a cached page: editors are not served from the cache).
+        params = request.query_params
+        context |= {
+            "merges": merged_into(session, incident.id),
+            "waiting": len(waiting_for(session, incident.id)),
+            "merge_problem": params.get("merge_problem", "")[:300],
+            "merged_now": parse_id(params.get("merged", "")),
+        }
     return templates.TemplateResponse(request, "incidents/detail.html", context)
 
 

@@ -10,8 +10,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from app.models import User
 from app.schemas.filters import Problem, parse_incident_filter
 from app.services import visuals
+from app.services.browse import filter_conditions, resolve_filter
+from app.services.coverage import coverage
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
 from app.web.deps import SessionDep, TemplatesDep
@@ -51,6 +54,32 @@ def incidents_timeline(request: Request, session: SessionDep, user: CurrentUser)
         return problem_response(parsed.errors)
     series = visuals.timeline(session, parsed.filter, can_see_unpublished=user is not None)
     return JSONResponse(series.as_json())
+
+
+@router.get("/incidents/coverage", response_class=HTMLResponse)
+def incidents_coverage(
+    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
+) -> Response:
+    """For any filter of the list: how many incidents only ACLED has, only UCDP, both, neither."""
+    return cached_page(
+        request, session, user, lambda: _render_coverage(request, session, templates, user)
+    )
+
+
+def _render_coverage(
+    request: Request, session: Session, templates: Jinja2Templates, user: User | None
+) -> Response:
+    parsed = parse_incident_filter(request.query_params.multi_items())
+    resolved, notices = resolve_filter(session, parsed.filter, can_see_unpublished=user is not None)
+    conditions = filter_conditions(resolved, session.get_bind().dialect.name)
+    context = {
+        "parsed": parsed,
+        "filter": resolved,
+        "notices": notices,
+        "coverage": coverage(session, conditions),
+    }
+    status = 422 if parsed.errors else 200
+    return templates.TemplateResponse(request, "incidents/coverage.html", context, status)
 
 
 @router.get("/places.geojson")
