@@ -612,7 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--distance-km", type=float, default=25.0, help="how far apart two places may be (25)"
     )
     match.add_argument(
-        "--min-score", type=_score, default=0.5, help="propose pairs scoring at least this (0.5)"
+        "--min-score", type=_score, default=0.7, help="propose pairs scoring at least this (0.7)"
     )
     match.add_argument("--json", action="store_true", help="print the proposals as JSON")
     match.add_argument(

@@ -3,9 +3,9 @@
 Matching in the manner of MELTT (Donnay et al., "Integrating Conflict Event Data", Journal of
 Conflict Resolution 2018): two records can be one event when their dates fall within a window
 of each other, their places within a distance, their types are compatible and their actors
-overlap. Records are blocked by date first (one sweep over the records sorted by the start of
-their window), then by place, so that 10,000 against 10,000 costs pairs of near neighbours, not
-a hundred million comparisons. docs/matching.md says how the score is built and how precise it
+overlap. Records are blocked by day and place (filed by day and district, and by day and map
+cell), so that 10,000 against 10,000 costs pairs of near neighbours, not a hundred million
+comparisons. docs/matching.md says how the score is built and how precise it
 turned out.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ HARD_LIMIT_KM = 100.0
 # A record dated to a week or a month may be any day of it: its window widens so.
 PRECISION_DAYS = {DatePrecision.DAY: 0, DatePrecision.WEEK: 3, DatePrecision.MONTH: 15}
 # How much each agreement counts towards the score (they add up to 1).
-WEIGHTS = {"date": 0.3, "place": 0.3, "type": 0.15, "actors": 0.15, "toll": 0.1}
+WEIGHTS = {"date": 0.3, "place": 0.3, "type": 0.1, "actors": 0.15, "toll": 0.15}
+# What sharing a district is worth when one side is located to no more than that.
+DISTRICT_ONLY = 0.6
 # Actors whose presence on both sides says little: every dataset names civilians and
 # unidentified gunmen.
 WEAK_KINDS = {ActorKind.CIVILIANS.value, ActorKind.DATASET.value}
@@ -52,7 +55,7 @@ class MatchSettings:
     window_days: int = 1
     distance_km: float = 25.0
     # Pairs scoring below this are not proposed at all.
-    min_score: float = 0.5
+    min_score: float = 0.7
 
     def __post_init__(self) -> None:
         if not 0 <= self.window_days <= 30:
@@ -84,8 +87,9 @@ class Record:
 
     def span(self) -> tuple[int, int]:
         """The days the event may have been on, as day numbers: its dates, widened by their
-        precision."""
-        pad = PRECISION_DAYS.get(DatePrecision(self.precision), 0)
+        precision when they are one day (ACLED dates a month-precise event to one day of it;
+        UCDP gives the whole range, which is not widened again)."""
+        pad = 0 if self.start != self.end else PRECISION_DAYS.get(DatePrecision(self.precision), 0)
         return self.start.toordinal() - pad, self.end.toordinal() + pad
 
 
@@ -204,17 +208,12 @@ def find_candidates(
     """Every pair of records from different origins that may be one event, best first. With
     `involving`, only pairs with at least one of those incidents (what an import brought)."""
     wanted = set(involving) if involving is not None else None
-    spans = {r.id: r.span() for r in catalogue.records}
-    ordered = sorted(catalogue.records, key=lambda r: spans[r.id][0])
+    blocks = _Blocks(catalogue.records, settings)
     found: list[Candidate] = []
-    for n, record in enumerate(ordered):
-        # Spans at most `window_days` apart are candidates.
-        last = spans[record.id][1] + settings.window_days
-        for other in ordered[n + 1 :]:
-            if spans[other.id][0] > last:
-                break
-            if record.origins == other.origins:
-                continue  # a dataset does not code one event twice; editors' duplicates aside
+    for record in catalogue.records:
+        for other in blocks.neighbours(record):
+            if other.id <= record.id or record.origins == other.origins:
+                continue  # each pair once; a dataset does not code one event twice
             if wanted is not None and record.id not in wanted and other.id not in wanted:
                 continue
             candidate = score_pair(catalogue, record, other, settings)
@@ -222,6 +221,50 @@ def find_candidates(
                 found.append(candidate)
     found.sort(key=lambda c: (-c.score, c.low_id, c.high_id))
     return found
+
+
+class _Blocks:
+    """Records filed by day, and by day and district or day and map cell: a record's possible
+    matches are those filed under its days (widened by the window) in its district or in the
+    cells around its point. Two records in neither are more than the distance apart and in
+    different districts, which no rule accepts."""
+
+    def __init__(self, records: list[Record], settings: MatchSettings) -> None:
+        self.window = settings.window_days
+        # Cells at least the distance wide everywhere up to 40° north (the region lies below).
+        self.cell_lat = settings.distance_km / 110.57
+        self.cell_lon = settings.distance_km / (111.32 * math.cos(math.radians(40)))
+        self.by_district: dict[tuple[int, int], list[Record]] = defaultdict(list)
+        self.by_cell: dict[tuple[int, int, int], list[Record]] = defaultdict(list)
+        for record in records:
+            first, last = record.span()
+            cell = self._cell(record)
+            for day in range(first, last + 1):
+                if record.district_id is not None:
+                    self.by_district[day, record.district_id].append(record)
+                if cell is not None:
+                    self.by_cell[day, *cell].append(record)
+
+    def _cell(self, record: Record) -> tuple[int, int] | None:
+        if record.point is None:
+            return None
+        lat, lon = record.point
+        return math.floor(lat / self.cell_lat), math.floor(lon / self.cell_lon)
+
+    def neighbours(self, record: Record) -> list[Record]:
+        first, last = record.span()
+        cell = self._cell(record)
+        found: dict[int, Record] = {}
+        for day in range(first - self.window, last + self.window + 1):
+            if record.district_id is not None:
+                for other in self.by_district.get((day, record.district_id), ()):
+                    found[other.id] = other
+            if cell is not None:
+                for dy in (-1, 0, 1):
+                    for dx in (-1, 0, 1):
+                        for other in self.by_cell.get((day, cell[0] + dy, cell[1] + dx), ()):
+                            found[other.id] = other
+        return list(found.values())
 
 
 def score_pair(
@@ -271,20 +314,17 @@ def _place(
     apart = distance_km(a.point, b.point) if a.point and b.point else None
     if apart is not None and apart > HARD_LIMIT_KM:
         return None
-    near = apart is not None and apart <= settings.distance_km
-    if near:
-        assert apart is not None
-        return 1.0 - 0.8 * apart / settings.distance_km, f"{apart:.1f} km apart"
-    # Two exact places further apart than the distance are two places.
+    near = 1.0 - apart / settings.distance_km if apart is not None else -1.0
     if a.precise and b.precise:
-        return None
-    # One side is located only near a place, to a district or to a region: the district
-    # must be the same.
-    if a.district_id is None or a.district_id != b.district_id:
-        return None
-    name = catalogue.district_names.get(a.district_id, "?")
-    far = f", {apart:.0f} km between the points" if apart is not None else ""
-    return 0.5, f"same district ({name}{far})"
+        # Two exact places: the distance alone decides.
+        return (near, f"{apart:.1f} km apart") if near >= 0 else None
+    # One side is located only near a place, to a district or to a region: its point is the
+    # district's or the town's, so the same district counts, and the distance only above that.
+    if a.district_id is not None and a.district_id == b.district_id:
+        name = catalogue.district_names.get(a.district_id, "?")
+        far = f", {apart:.1f} km between the points" if apart is not None else ""
+        return max(DISTRICT_ONLY, near), f"same district ({name}{far})"
+    return (near, f"{apart:.1f} km apart") if near >= 0 else None
 
 
 def _actors(catalogue: Catalogue, a: Record, b: Record) -> tuple[float, str]:

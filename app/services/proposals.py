@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.importers import DATASET_LABELS
@@ -41,45 +42,70 @@ def propose_matches(
     involving: Iterable[int] | None = None,
 ) -> ProposalRun:
     """Find candidate pairs and keep them as proposals. A pair an editor rejected is never
-    proposed again; a full run (no `involving`) withdraws open proposals it no longer finds."""
+    proposed again; a full run (no `involving`) withdraws open proposals it no longer finds.
+    (Written through the table, a statement for many rows: a full run keeps tens of thousands.)"""
     settings = settings or MatchSettings()
     catalogue = Catalogue.load(session)
     run = ProposalRun(candidates=find_candidates(catalogue, settings, involving=involving))
+    table = cast(Table, MatchProposal.__table__)
     existing = {
-        (p.low_id, p.high_id): p
-        for p in session.scalars(select(MatchProposal))
-        if involving is None or p.state in WAITING
+        (low, high): (proposal_id, state, score, reasons)
+        for proposal_id, low, high, state, score, reasons in session.execute(
+            select(
+                table.c.id,
+                table.c.low_id,
+                table.c.high_id,
+                table.c.state,
+                table.c.score,
+                table.c.reasons,
+            )
+        )
     }
-    found = set()
+    new, changed = [], []
     for candidate in run.candidates:
         key = (candidate.low_id, candidate.high_id)
-        found.add(key)
-        proposal = existing.get(key)
-        if proposal is None:
-            session.add(
-                MatchProposal(
-                    low_id=candidate.low_id,
-                    high_id=candidate.high_id,
-                    score=candidate.score,
-                    reasons=list(candidate.reasons),
-                    state=ProposalState.OPEN,
-                )
+        reasons = list(candidate.reasons)
+        found = existing.get(key)
+        if found is None:
+            new.append(
+                {
+                    "low_id": key[0],
+                    "high_id": key[1],
+                    "score": candidate.score,
+                    "reasons": reasons,
+                    "state": ProposalState.OPEN.value,
+                    "created_at": utcnow(),
+                }
             )
-            run.new += 1
-        elif proposal.state in WAITING:
-            proposal.score, proposal.reasons = candidate.score, list(candidate.reasons)
+        elif found[1] in WAITING:
             run.updated += 1
+            if (found[2], found[3]) != (candidate.score, reasons):
+                changed.append({"b_id": found[0], "b_score": candidate.score, "b_reasons": reasons})
         else:
             run.decided += 1
+    if new:
+        session.execute(insert(table), new)
+    if changed:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(score=bindparam("b_score"), reasons=bindparam("b_reasons")),
+            changed,
+        )
+    run.new = len(new)
     if involving is None:
-        for key, proposal in existing.items():
-            if key not in found and proposal.state == ProposalState.OPEN:
-                session.delete(proposal)
-                run.withdrawn += 1
+        found_now = {(c.low_id, c.high_id) for c in run.candidates}
+        stale = [
+            proposal_id
+            for key, (proposal_id, state, *_) in existing.items()
+            if key not in found_now and state == ProposalState.OPEN
+        ]
+        for chunk in range(0, len(stale), 500):
+            session.execute(delete(table).where(table.c.id.in_(stale[chunk : chunk + 500])))
+        run.withdrawn = len(stale)
     # The candidates of record as kept: rejected pairs are not proposals any more.
-    rejected = {k for k, p in existing.items() if p.state == ProposalState.REJECTED}
+    rejected = {k for k, v in existing.items() if v[1] == ProposalState.REJECTED}
     run.candidates = [c for c in run.candidates if (c.low_id, c.high_id) not in rejected]
-    session.flush()
     return run
 
 
