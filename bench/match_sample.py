@@ -6,11 +6,14 @@ each "same event" or "not"; the corpus's answer key for the sample goes to OUT_k
 compared with the reading afterwards (docs/matching.md gives the result).
 
     python bench/match_sample.py OUT [SAMPLE] [N]    # 60 proposals from 10,000 events a side
+    DATABASE_URL=... python bench/match_sample.py --here OUT [SAMPLE]
+                     # the same from a database with real files imported (no answer key then)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import tempfile
@@ -44,43 +47,61 @@ def describe(incident) -> str:  # type: ignore[no-untyped-def]
     )
 
 
+def write_sample(
+    database_url: str, out: Path, size: int, truth: set[tuple[int, int]] | None
+) -> None:
+    from app.db import Database
+    from app.services.incidents import get_incident
+    from app.services.matching import MatchSettings
+    from app.services.proposals import propose_matches
+
+    database = Database(database_url)
+    with database.write() as session:
+        run = propose_matches(session, MatchSettings())
+    sample = random.Random(11).sample(run.candidates, min(size, len(run.candidates)))
+    lines = ["# Match proposals to read\n"]
+    with database.read() as session:
+        for n, candidate in enumerate(sample, start=1):
+            lines.append(f"\n## {n}. score {candidate.score:.2f}\n")
+            for incident_id in (candidate.low_id, candidate.high_id):
+                incident = get_incident(session, incident_id, include_unpublished=True)
+                assert incident is not None
+                lines.append(describe(incident))
+    database.dispose()
+    out.with_suffix(".md").write_text("".join(lines), encoding="utf-8")
+    if truth is not None:
+        key = {n: (c.low_id, c.high_id) in truth for n, c in enumerate(sample, start=1)}
+        scores = {n: c.score for n, c in enumerate(sample, start=1)}
+        out.with_name(out.name + "_key.json").write_text(
+            json.dumps({"same_event": key, "score": scores}, indent=1), encoding="utf-8"
+        )
+
+
 def main(out: Path, size: int, events: int) -> None:
     from sqlalchemy import select
 
     from app.db import Database
     from app.models import ExternalId
-    from app.services.incidents import get_incident
-    from app.services.matching import MatchSettings
-    from app.services.proposals import propose_matches
 
     with tempfile.TemporaryDirectory() as tmp:
         url, _ = build(tmp, events)
         database = Database(url)
-        with database.write() as session:
-            run = propose_matches(session, MatchSettings())
-        sample = random.Random(11).sample(run.candidates, min(size, len(run.candidates)))
-        lines = ["# Match proposals to read\n"]
         with database.read() as session:
             rows = session.execute(select(ExternalId.external_id, ExternalId.incident_id))
             truth = answer_key(tmp, {e: i for e, i in rows})
-            for n, candidate in enumerate(sample, start=1):
-                lines.append(f"\n## {n}. score {candidate.score:.2f}\n")
-                for incident_id in (candidate.low_id, candidate.high_id):
-                    incident = get_incident(session, incident_id, include_unpublished=True)
-                    assert incident is not None
-                    lines.append(describe(incident))
         database.dispose()
-    out.with_suffix(".md").write_text("".join(lines), encoding="utf-8")
-    key = {n: (c.low_id, c.high_id) in truth for n, c in enumerate(sample, start=1)}
-    scores = {n: c.score for n, c in enumerate(sample, start=1)}
-    out.with_name(out.name + "_key.json").write_text(
-        json.dumps({"same_event": key, "score": scores}, indent=1), encoding="utf-8"
-    )
+        write_sample(url, out, size, truth)
 
 
 if __name__ == "__main__":
-    main(
-        Path(sys.argv[1]),
-        int(sys.argv[2]) if len(sys.argv) > 2 else 60,
-        int(sys.argv[3]) if len(sys.argv) > 3 else 10_000,
-    )
+    args = sys.argv[1:]
+    if args and args[0] == "--here":
+        write_sample(
+            os.environ["DATABASE_URL"], Path(args[1]), int(args[2]) if len(args) > 2 else 60, None
+        )
+    else:
+        main(
+            Path(args[0]),
+            int(args[1]) if len(args) > 1 else 60,
+            int(args[2]) if len(args) > 2 else 10_000,
+        )

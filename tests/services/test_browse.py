@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.models import Actor, Place, Sector
-from app.schemas.filters import IncidentFilter
+from app.schemas.filters import MULTI_VALUED, IncidentFilter
 from app.services.browse import browse_incidents
 from app.services.derived import refresh_derived
 from tests import factories as f
@@ -230,13 +230,7 @@ def test_facet_counts_are_what_choosing_the_value_would_give(
         result = browse_incidents(s, wanted)
         for parameter, facet in result.facets.items():
             for value in facet.values:
-                attribute = {
-                    "actor": "actors",
-                    "status": "statuses",
-                    "sector": "sectors",
-                    "type": "types",
-                    "country": "countries",
-                }[parameter]
+                attribute = MULTI_VALUED[parameter]
                 alone = replace(result.filter, **{attribute: (value.value,)})
                 assert browse_incidents(s, alone).total == value.count, (parameter, value.value)
 

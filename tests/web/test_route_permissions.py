@@ -15,6 +15,7 @@ from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from app.models import Change, UnmappedName, User
+from app.services.merging import merge_incidents
 from tests import factories as f
 from tests.web.signin import make_user, page_token, sign_in
 
@@ -34,6 +35,7 @@ ACCESS = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/incidents/map.geojson"): PUBLIC,
+    ("GET", "/incidents/coverage"): PUBLIC,
     ("GET", "/incidents/timeline.json"): PUBLIC,
     ("GET", "/places.geojson"): PUBLIC,
     ("GET", "/incidents.{suffix}"): PUBLIC,
@@ -56,6 +58,12 @@ ACCESS = {
     ("POST", "/incidents/{incident_id}/history/{change_id}/restore"): EDITOR,
     ("GET", "/sources"): EDITOR,
     ("GET", "/review/actors"): EDITOR,
+    ("GET", "/review/matches"): EDITOR,
+    ("POST", "/review/matches/merge"): EDITOR,
+    ("POST", "/review/matches/decide"): EDITOR,
+    ("POST", "/review/matches/accept-above"): EDITOR,
+    ("POST", "/incidents/{incident_id}/merge"): EDITOR,
+    ("POST", "/merges/{merge_id}/undo"): EDITOR,
     ("POST", "/review/actors/{unmapped_id}"): EDITOR,
     ("GET", "/sources/new"): EDITOR,
     ("POST", "/sources"): EDITOR,
@@ -135,6 +143,7 @@ def ids(database: Database, reference: None) -> dict[str, str]:
         s.flush()
         unmapped_id = s.scalar(select(UnmappedName.id))
         editor_id = s.scalar(select(User.id).where(User.email == "editor@example.org"))
+        merge = merge_incidents(s, claim.incident_id, f.make_incident(s).id)
         return {
             "incident_id": str(claim.incident_id),
             "claim_id": str(claim.id),
@@ -142,6 +151,7 @@ def ids(database: Database, reference: None) -> dict[str, str]:
             "source_id": str(source.id),
             "unmapped_id": str(unmapped_id),
             "user_id": str(editor_id),
+            "merge_id": str(merge.id),
             "slug": "ttp",
             "suffix": "csv",
         }
