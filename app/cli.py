@@ -535,6 +535,15 @@ def _positive(value: str) -> int:
     return number
 
 
+def _incident_id(value: str) -> int:
+    from app.web.pages import MAX_ID
+
+    number = _positive(value)
+    if number > MAX_ID:
+        raise argparse.ArgumentTypeError(f"no incident has a number as large as {value}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="incidents",
@@ -625,13 +634,17 @@ def build_parser() -> argparse.ArgumentParser:
     merge = commands.add_parser(
         "merge", help="merge incident OTHER into incident KEEP (undo with `unmerge OTHER`)"
     )
-    merge.add_argument("keep", type=_positive, metavar="KEEP", help="the incident that stays")
-    merge.add_argument("other", type=_positive, metavar="OTHER", help="the incident folded in")
+    merge.add_argument("keep", type=_incident_id, metavar="KEEP", help="the incident that stays")
+    merge.add_argument(
+        "other", type=_incident_id, metavar="OTHER", help="the incident folded in"
+    )
     merge.set_defaults(handler=cmd_merge)
     unmerge = commands.add_parser(
         "unmerge", help="undo the merge that folded INCIDENT into another"
     )
-    unmerge.add_argument("incident", type=_positive, metavar="INCIDENT", help="the merged-away id")
+    unmerge.add_argument(
+        "incident", type=_incident_id, metavar="INCIDENT", help="the merged-away id"
+    )
     unmerge.set_defaults(handler=cmd_unmerge)
 
     backup = commands.add_parser("backup", help="copy the whole database to a file")

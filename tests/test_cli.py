@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.cli import build_parser, main
 from app.db import Database
-from app.models import Incident, User
+from app.models import Incident, Merge, User
 
 
 @pytest.fixture
@@ -50,6 +50,9 @@ def test_help_everywhere(argv: list[str], capsys: pytest.CaptureFixture[str]) ->
         (["launch"], "launch"),
         (["user", "create", "--email", "a@example.org", "--role", "boss"], "boss"),
         (["user", "create", "--role", "editor"], "--email"),
+        (["merge", "1", "9" * 30], "9999"),
+        (["unmerge", "²"], "²"),
+        (["match", "--min-score", "2"], "--min-score"),
     ],
 )
 def test_bad_arguments_are_one_line(
@@ -205,3 +208,34 @@ def test_bad_log_level_is_one_line(
     assert main(["serve", "--no-migrate", "--port", "1"]) == 1
     lines = _error_lines(capsys.readouterr().err)
     assert len(lines) == 1 and "LOG_LEVEL" in lines[0]
+
+
+def test_match_merge_and_unmerge(
+    use_database: Database, reference: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from tests.services.test_matching import ACLED, UCDP
+
+    assert main(["import", "acled", str(ACLED)]) == 0
+    assert main(["import", "ucdp", str(UCDP)]) == 0
+    capsys.readouterr()
+    assert main(["match", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    best = printed["proposals"][0]
+    assert best["reasons"][0] == "same day"
+    keep, other = (side["id"] for side in best["incidents"])
+    assert {"acled:PAK71301", "ucdp:401001"} == {
+        ref for side in best["incidents"] for ref in side["external_ids"]
+    }
+    assert len(printed["groups"]) < len(printed["proposals"])  # the Kurram day is one group
+    assert main(["merge", str(keep), str(other)]) == 0
+    assert f"/incidents/{other} now answers 301" in capsys.readouterr().out
+    assert main(["merge", str(keep), str(other)]) == 1
+    assert f"merged into incident {keep}" in capsys.readouterr().err
+    assert main(["unmerge", str(other)]) == 0
+    assert main(["unmerge", str(other)]) == 1
+    assert "is not merged" in capsys.readouterr().err
+    assert main(["match", "--accept-above", "0.9"]) == 0
+    with use_database.read() as s:
+        assert s.scalar(select(func.count()).select_from(Merge)) >= 3

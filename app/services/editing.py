@@ -276,6 +276,11 @@ def purge_incident(session: Session, incident_id: int, *, user: User | None) -> 
     incident = load_for_edit(session, incident_id)
     if incident.review_state != ReviewState.ARCHIVED:
         raise PublishRefused("Only an archived incident can be purged: delete (archive) it first.")
+    if absorbed_ids(session, incident_id):
+        # Purging would take the merged-in incidents' claims with it, for good.
+        raise PublishRefused(
+            "Other incidents were merged into this one: unmerge them first (see its page)."
+        )
     before = snapshot_incident(incident)
     session.execute(delete(Incident).where(Incident.id == incident_id))
     record_change(

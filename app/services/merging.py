@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import Claim, ExternalId, Incident, IncidentActor, MatchProposal, Merge
 from app.models.base import utcnow
 from app.models.user import User
-from app.models.vocab import ChangeAction, ProposalState
+from app.models.vocab import ChangeAction, ProposalState, ReviewState
 from app.services.changes import record_change
 from app.services.derived import refresh_derived
 from app.services.editing import NotFound, load_for_edit
@@ -56,6 +56,22 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _brought(
+    merged_links: list[dict[str, Any]], survivor_links: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The other's actors the survivor gains: those it does not name at all. The survivor's
+    roles stand (datasets order the sides differently: the TTP is side A in one and side B in
+    the other), and the newcomers follow its own."""
+    have = {link["actor_id"] for link in survivor_links}
+    seen: set[int] = set()
+    brought: list[dict[str, Any]] = []
+    for link in merged_links:
+        if link["actor_id"] not in have and link["actor_id"] not in seen:
+            seen.add(link["actor_id"])
+            brought.append({**link, "position": 100 + len(brought)})
+    return brought
+
+
 def _links(session: Session, incident_id: int) -> list[dict[str, Any]]:
     rows = session.execute(
         select(LINKS.c.actor_id, LINKS.c.role, LINKS.c.position)
@@ -63,6 +79,19 @@ def _links(session: Session, incident_id: int) -> list[dict[str, Any]]:
         .order_by(LINKS.c.position, LINKS.c.id)
     )
     return [dict(r) for r in rows.mappings()]
+
+
+def _present(session: Session, incident_id: int) -> Incident:
+    """The incident, or NotFound saying where a merged-away one went."""
+    try:
+        return load_for_edit(session, incident_id)
+    except NotFound:
+        survivor = survivor_of(session, incident_id)
+        if survivor is not None:
+            raise MergeRefused(
+                f"Incident {incident_id} was merged into incident {survivor}: use {survivor}."
+            ) from None
+        raise
 
 
 def merge_incidents(
@@ -77,12 +106,17 @@ def merge_incidents(
     """Fold `other_id` into `keep_id`. Raises NotFound or MergeRefused; writes nothing then."""
     if keep_id == other_id:
         raise MergeRefused("An incident cannot be merged with itself.")
-    keep = load_for_edit(session, keep_id)
+    keep, other = _present(session, keep_id), _present(session, other_id)
     if expected_version is not None and keep.version != expected_version:
         raise MergeRefused(
             f"Incident {keep_id} was saved by someone else meanwhile; look at it again first."
         )
-    other = load_for_edit(session, other_id)
+    for incident in (keep, other):
+        if incident.review_state == ReviewState.ARCHIVED:
+            # Readers could not follow the links into an archived incident.
+            raise MergeRefused(
+                f"Incident {incident.id} is archived: return it to draft or publish it first."
+            )
     keep_before, other_before = snapshot_incident(keep), snapshot_incident(other)
     survivor_row, merged_row = _row(session, keep_id), _row(session, other_id)
     survivor_links, merged_links = _links(session, keep_id), _links(session, other_id)
@@ -102,12 +136,7 @@ def merge_incidents(
     session.execute(
         update(ExternalId).where(ExternalId.incident_id == other_id).values(incident_id=keep_id)
     )
-    have = {(link["actor_id"], link["role"]) for link in survivor_links}
-    added = [
-        {"incident_id": keep_id, "actor_id": link["actor_id"], "role": link["role"], "position": n}
-        for n, link in enumerate(merged_links, start=100)
-        if (link["actor_id"], link["role"]) not in have
-    ]
+    added = [{"incident_id": keep_id, **link} for link in _brought(merged_links, survivor_links)]
     if added:
         session.execute(insert(LINKS), added)
     session.execute(delete(INCIDENTS).where(INCIDENTS.c.id == other_id))
@@ -157,9 +186,10 @@ def merge_incidents(
 
 
 def _carry_proposals(session: Session, keep_id: int, other_id: int, user: User | None) -> None:
-    """The merged pair's proposal is accepted. The other's open proposals go (the next match
-    run proposes them against the survivor); its rejections carry over to the survivor, so a
-    pair an editor turned down stays down."""
+    """The merged pair's proposal is accepted. The other's waiting proposals stay, hidden
+    while it is merged away (they come back with an unmerge; the next match run proposes the
+    survivor's own); its rejections carry over to the survivor, so a pair an editor turned
+    down stays down."""
     low, high = sorted((keep_id, other_id))
     now = utcnow()
     session.execute(
@@ -195,11 +225,6 @@ def _carry_proposals(session: Session, keep_id: int, other_id: int, user: User |
             )
         elif existing.state != ProposalState.ACCEPTED:
             existing.state, existing.decided_at = ProposalState.REJECTED, now
-    session.execute(
-        delete(MatchProposal).where(
-            involving, MatchProposal.state.in_([ProposalState.OPEN, ProposalState.LATER])
-        )
-    )
 
 
 def find_merge(session: Session, merged_id: int) -> Merge:
@@ -216,13 +241,18 @@ def find_merge(session: Session, merged_id: int) -> Merge:
 
 
 def unmerge(session: Session, merge: Merge, *, user: User | None = None, origin: str = "") -> int:
-    """Undo a merge; returns the restored incident's id. The pair is then marked rejected, so
-    `--accept-above` never merges it again."""
+    """Undo a merge; returns the restored incident's id. The pair goes to "later" in the
+    queue, where an editor can reject it or merge it again; `--accept-above` (which takes open
+    proposals only) never merges it again by itself. When nothing else changed the survivor
+    since the merge (no edit, no later merge), both rows come back exactly; otherwise the
+    survivor keeps those later changes and only the merge is taken out of it."""
     if merge.undone_at is not None:
         raise MergeRefused(f"Merge {merge.id} was already undone.")
     keep_id, other_id = merge.survivor_id, merge.merged_id
     if session.get(Incident, keep_id) is None:
         later = survivor_of(session, keep_id)
+        if later is None:
+            raise MergeRefused(f"Incident {keep_id}, which {other_id} was merged into, is gone.")
         raise MergeRefused(
             f"Incident {keep_id} was itself merged into incident {later}: "
             f"unmerge {keep_id} from {later} first."
@@ -261,11 +291,9 @@ def unmerge(session: Session, merge: Merge, *, user: User | None = None, origin:
         .where(ExternalId.id.in_(merge.external_id_ids), ExternalId.incident_id == keep_id)
         .values(incident_id=other_id)
     )
-    survivor_links = {(link["actor_id"], link["role"]) for link in merge.survivor_links}
     brought = [
         (link["actor_id"], link["role"])
-        for link in merge.merged_links
-        if (link["actor_id"], link["role"]) not in survivor_links
+        for link in _brought(merge.merged_links, merge.survivor_links)
     ]
     for actor_id, role in brought:
         session.execute(
@@ -278,7 +306,7 @@ def unmerge(session: Session, merge: Merge, *, user: User | None = None, origin:
     session.execute(
         update(MatchProposal)
         .where(MatchProposal.low_id == low, MatchProposal.high_id == high)
-        .values(state=ProposalState.REJECTED, decided_at=merge.undone_at)
+        .values(state=ProposalState.LATER, decided_at=merge.undone_at)
     )
     session.flush()
     refresh_derived(session, [keep_id, other_id])

@@ -4,7 +4,7 @@ accepted (merged) one group at a time or all above a score."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -95,10 +95,15 @@ def propose_matches(
     run.new = len(new)
     if involving is None:
         found_now = {(c.low_id, c.high_id) for c in run.candidates}
+        # A proposal with a merged-away side waits for an unmerge, not for this run.
+        present = {r.id for r in catalogue.records}
         stale = [
             proposal_id
             for key, (proposal_id, state, *_) in existing.items()
-            if key not in found_now and state == ProposalState.OPEN
+            if key not in found_now
+            and state == ProposalState.OPEN
+            and key[0] in present
+            and key[1] in present
         ]
         for chunk in range(0, len(stale), 500):
             session.execute(delete(table).where(table.c.id.in_(stale[chunk : chunk + 500])))
@@ -190,19 +195,32 @@ def plan_merges(
 
 
 def accept_above(
-    session: Session, threshold: float, *, user: User | None = None, origin: str = ""
+    session: Session,
+    threshold: float,
+    *,
+    user: User | None = None,
+    origin: str = "",
+    within: Collection[int] | None = None,
+    dry_run: bool = False,
 ) -> list[PlannedMerge]:
-    """Merge every open proposal scoring at least `threshold`, group by group."""
+    """Merge every open proposal scoring at least `threshold`, group by group; `within`
+    limits it to those incidents (the queue's filters), `dry_run` only plans."""
     proposals = session.scalars(
         select(MatchProposal).where(
             MatchProposal.state == ProposalState.OPEN, MatchProposal.score >= threshold
         )
     ).all()
-    pairs = {(p.low_id, p.high_id): p.score for p in proposals}
+    pairs = {
+        (p.low_id, p.high_id): p.score
+        for p in proposals
+        if within is None or (p.low_id in within and p.high_id in within)
+    }
     ids = {i for pair in pairs for i in pair}
     present = set(session.scalars(select(Incident.id).where(Incident.id.in_(ids))))
     pairs = {k: v for k, v in pairs.items() if k[0] in present and k[1] in present}
     plan = plan_merges(pairs, origins_of(session, ids & present))
+    if dry_run:
+        return plan
     for planned in plan:
         for other in planned.others:
             merge_incidents(

@@ -100,8 +100,17 @@ class ReviewQuery:
     page: int = 1
 
 
-def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGroup], int]:
-    """The waiting groups the filters keep, best first, one page of them; and how many."""
+@dataclass(frozen=True)
+class _Group:
+    best: float
+    members: list[int]
+    proposals: list[MatchProposal]
+    keep: int
+    origins: dict[int, set[str]]
+
+
+def _filtered_groups(session: Session, query: ReviewQuery) -> list[_Group]:
+    """The waiting groups the filters keep, best first (ids only, nothing loaded yet)."""
     states = [ProposalState.LATER] if query.later else [ProposalState.OPEN]
     proposals = session.scalars(
         select(MatchProposal).where(
@@ -110,6 +119,10 @@ def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGrou
     ).all()
     by_pair = {(p.low_id, p.high_id): p for p in proposals}
     ids = {i for pair in by_pair for i in pair}
+    # Proposals with a merged-away side wait, unseen, for an unmerge.
+    present = set(session.scalars(select(Incident.id).where(Incident.id.in_(ids))))
+    by_pair = {k: p for k, p in by_pair.items() if k[0] in present and k[1] in present}
+    ids &= present
     origins = origins_of(session, ids)
     sector_of = {
         incident_id: slug
@@ -119,7 +132,10 @@ def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGrou
             .where(Incident.id.in_(ids))
         )
     }
-    kept = []
+    pairs_of: dict[int, list[MatchProposal]] = {}
+    for pair, proposal in by_pair.items():
+        pairs_of.setdefault(pair[0], []).append(proposal)
+    groups = []
     for members in groups_of(by_pair):
         if query.dataset and not any(
             (query.dataset in origins.get(m, set()))
@@ -129,33 +145,42 @@ def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGrou
             continue
         if query.sector and not any(sector_of.get(m) == query.sector for m in members):
             continue
-        kept.append(members)
-    groups = []
-    for members in kept:
-        joined = [p for pair, p in by_pair.items() if pair[0] in members]
+        joined = sorted((p for m in members for p in pairs_of.get(m, [])), key=lambda p: -p.score)
         # The record paired with most others survives by default (the hub of one record
         # matching several); between equals, the survivor rank decides.
         degree = {m: sum(1 for p in joined if m in (p.low_id, p.high_id)) for m in members}
         keep = min(members, key=lambda m: (-degree[m], survivor_rank(m, origins.get(m, set()))))
-        groups.append((max(p.score for p in joined), members, joined, keep))
-    groups.sort(key=lambda g: (-g[0], g[1][0]))
-    total = len(groups)
-    start = (query.page - 1) * GROUPS_PER_PAGE
-    shown = groups[start : start + GROUPS_PER_PAGE]
-    result = []
-    for _, members, joined, keep in shown:
-        loaded = [
-            i for i in (get_incident(session, m, include_unpublished=True) for m in members) if i
-        ]
-        result.append(
-            ReviewGroup(
-                members=loaded,
-                proposals=sorted(joined, key=lambda p: -p.score),
-                keep=keep,
-                origins={m: origins.get(m, set()) for m in members},
+        groups.append(
+            _Group(
+                joined[0].score,
+                members,
+                joined,
+                keep,
+                {m: origins.get(m, set()) for m in members},
             )
         )
-    return result, total
+    groups.sort(key=lambda g: (-g.best, g.members[0]))
+    return groups
+
+
+def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGroup], int]:
+    """The waiting groups the filters keep, best first, one page of them; and how many."""
+    groups = _filtered_groups(session, query)
+    start = (query.page - 1) * GROUPS_PER_PAGE
+    result = []
+    for group in groups[start : start + GROUPS_PER_PAGE]:
+        loaded = [
+            i
+            for i in (get_incident(session, m, include_unpublished=True) for m in group.members)
+            if i
+        ]
+        result.append(ReviewGroup(loaded, group.proposals, group.keep, group.origins))
+    return result, len(groups)
+
+
+def incidents_in_view(session: Session, query: ReviewQuery) -> set[int]:
+    """Every incident of the groups the queue's filters show (on any page)."""
+    return {m for group in _filtered_groups(session, query) for m in group.members}
 
 
 def waiting_for(session: Session, incident_id: int) -> list[MatchProposal]:

@@ -1,21 +1,35 @@
-"""Editors' queue of match proposals, and merging and unmerging incidents from the web."""
+"""Editors' queue of match proposals, and merging and unmerging incidents from the web.
+
+Every merge from a form is shown before it is made (what survives, what folds in, how far apart
+the records are) and made only on a second, confirming post.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+import re
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from app.db import Database
 from app.importers import DATASET_LABELS
 from app.models import Merge, Sector, User
 from app.models.vocab import ProposalState
 from app.services.editing import NotFound
+from app.services.gazetteer import distance_km
+from app.services.incidents import get_incident
 from app.services.merging import MergeRefused, merge_incidents, unmerge
-from app.services.proposals import accept_above, decide
-from app.services.proposals_view import LETTERS, ReviewQuery, review_groups, sketch
+from app.services.proposals import PlannedMerge, accept_above, decide
+from app.services.proposals_view import (
+    LETTERS,
+    ReviewQuery,
+    incidents_in_view,
+    review_groups,
+    sketch,
+)
 from app.web.auth import Editor
 from app.web.deps import DatabaseDep, TemplatesDep
 from app.web.pages import parse_id
@@ -24,6 +38,10 @@ router = APIRouter()
 QUEUE = "/review/matches"
 DECISIONS = {"reject": ProposalState.REJECTED, "later": ProposalState.LATER}
 DECIDED = {"reject": "rejected: never proposed again", "later": "left for later"}
+# Below this, groups are merged one at a time, after a look.
+LOWEST_BULK_SCORE = 0.5
+VERSION = re.compile(r"[0-9]{1,9}")
+DATASET_NAMES = {**{k: v.split()[0] for k, v in DATASET_LABELS.items()}, "editors": "Editors"}
 
 
 def _score(text: str, field: str) -> float:
@@ -36,9 +54,18 @@ def _score(text: str, field: str) -> float:
     return value
 
 
-def _query(request: Request) -> tuple[ReviewQuery, list[str]]:
+def _queue_address(back: str) -> str:
+    """The queue as the editor left it; anything else (another site, another page) is the
+    queue itself."""
+    path, _, query = back.partition("?")
+    if path != QUEUE:
+        return QUEUE
+    kept = [p for p in query.split("&") if p and not p.startswith(("done=", "problem="))]
+    return f"{QUEUE}?{'&'.join(kept)}" if kept else QUEUE
+
+
+def _query(params: dict[str, str]) -> tuple[ReviewQuery, list[str]]:
     """The queue's filters from its query string; what cannot be used is said, not fatal."""
-    params = request.query_params
     problems: list[str] = []
     min_score = 0.0
     if params.get("min_score"):
@@ -61,6 +88,10 @@ def _query(request: Request) -> tuple[ReviewQuery, list[str]]:
     return query, problems
 
 
+def _params_of(address: str) -> dict[str, str]:
+    return dict(parse_qsl(address.partition("?")[2]))
+
+
 @router.get(QUEUE, response_class=HTMLResponse)
 def match_queue(
     request: Request,
@@ -69,19 +100,22 @@ def match_queue(
     _user: Editor,
     done: str = "",
 ) -> Response:
-    return _queue_page(request, database, templates, done=done[:300])
+    here = QUEUE + (f"?{request.url.query}" if request.url.query else "")
+    return _queue_page(request, database, templates, here=here, done=done[:300])
 
 
 def _queue_page(
     request: Request,
-    database: DatabaseDep,
+    database: Database,
     templates: TemplatesDep,
     *,
+    here: str,
     done: str = "",
     problem: str = "",
     status: int = 200,
 ) -> Response:
-    query, problems = _query(request)
+    here = _queue_address(here)
+    query, problems = _query(_params_of(here))
     with database.read() as session:
         groups, total = review_groups(session, query)
         context = {
@@ -102,7 +136,8 @@ def _queue_page(
                 **{k: v.split()[0] for k, v in DATASET_LABELS.items()},
                 "editors": "Editors",
             },
-            "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "here": here,
+            "queue": QUEUE,
         }
         return templates.TemplateResponse(
             request, "review/matches.html", context, status_code=status
@@ -111,17 +146,49 @@ def _queue_page(
 
 def _back(to: str, message: str) -> RedirectResponse:
     """To the queue as the editor left it (filters kept), saying what was done."""
-    path, _, query = to.partition("?")
-    if path != QUEUE:
-        path, query = QUEUE, ""
-    kept = [p for p in query.split("&") if p and not p.startswith("done=")]
-    return RedirectResponse(
-        f"{path}?{'&'.join([*kept, urlencode({'done': message})])}", status_code=303
-    )
+    address = _queue_address(to)
+    joiner = "&" if "?" in address else "?"
+    return RedirectResponse(f"{address}{joiner}{urlencode({'done': message})}", status_code=303)
 
 
 def _ids(values: list[str]) -> list[int]:
     return [n for n in (parse_id(v) for v in values[:200]) if n is not None]
+
+
+def _confirm_page(
+    request: Request,
+    templates: TemplatesDep,
+    database: Database,
+    *,
+    plan: list[PlannedMerge],
+    action: str,
+    fields: dict[str, Any],
+    cancel: str,
+    title: str,
+) -> Response:
+    """What a merge would do, with a button that does it."""
+    with database.read() as session:
+        rows = []
+        for planned in plan:
+            keep = get_incident(session, planned.keep, include_unpublished=True)
+            others = [get_incident(session, i, include_unpublished=True) for i in planned.others]
+            if keep is None or any(o is None for o in others):
+                continue
+            rows.append((keep, [(o, _apart(keep, o)) for o in others if o is not None]))
+        context = {
+            "rows": rows,
+            "action": action,
+            "fields": fields,
+            "cancel": cancel,
+            "title": title,
+        }
+        return templates.TemplateResponse(request, "review/merge_confirm.html", context)
+
+
+def _apart(a: Any, b: Any) -> str:
+    if a.latitude is None or b.latitude is None:
+        return "no coordinates on one side"
+    return f"{distance_km((a.latitude, a.longitude), (b.latitude, b.longitude)):.1f} km apart"
 
 
 @router.post(QUEUE + "/merge", response_class=HTMLResponse)
@@ -131,17 +198,38 @@ def merge_group(
     templates: TemplatesDep,
     user: Editor,
     keep: Annotated[str, Form(max_length=12)] = "",
+    default_keep: Annotated[str, Form(max_length=12)] = "",
     other: Annotated[list[str] | None, Form()] = None,
     back: Annotated[str, Form(max_length=2000)] = QUEUE,
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    survivor, others = parse_id(keep), [i for i in _ids(other or []) if i != parse_id(keep)]
+    survivor = parse_id(keep)
+    ticked = _ids(other or [])
+    proposed = parse_id(default_keep)
+    if survivor is not None and survivor in ticked and proposed not in (None, survivor):
+        # Another survivor was chosen with the boxes as they were (no script to update them):
+        # the proposed survivor folds in, in its place.
+        ticked = [proposed if i == survivor else i for i in ticked]
+    others = [i for i in dict.fromkeys(ticked) if i != survivor]
     if survivor is None or not others:
         return _queue_page(
             request,
             database,
             templates,
+            here=back,
             problem="Choose the record to keep and at least one to merge into it.",
             status=422,
+        )
+    if confirm != "1":
+        return _confirm_page(
+            request,
+            templates,
+            database,
+            plan=[PlannedMerge(survivor, tuple(others))],
+            action=QUEUE + "/merge",
+            fields={"keep": survivor, "other": others, "back": back, "confirm": "1"},
+            cancel=_queue_address(back),
+            title="Merge these records?",
         )
     try:
         with database.write() as session:
@@ -153,6 +241,7 @@ def merge_group(
             request,
             database,
             templates,
+            here=back,
             problem=f"Nothing was merged: {error}",
             status=422,
         )
@@ -173,7 +262,12 @@ def decide_proposals(
     ids = _ids(proposal or [])
     if decision not in DECISIONS or not ids:
         return _queue_page(
-            request, database, templates, problem="Choose reject or later.", status=422
+            request,
+            database,
+            templates,
+            here=back,
+            problem="Choose reject or later.",
+            status=422,
         )
     with database.write() as session:
         changed = decide(session, ids, DECISIONS[decision], user=session.get(User, user.id))
@@ -188,39 +282,85 @@ def accept_proposals_above(
     user: Editor,
     score: Annotated[str, Form(max_length=20)] = "",
     back: Annotated[str, Form(max_length=2000)] = QUEUE,
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     try:
         threshold = _score(score.strip(), "Score")
+        if threshold < LOWEST_BULK_SCORE:
+            raise ValueError(
+                f"Score: merging everything below {LOWEST_BULK_SCORE:g} at once is not offered;"
+                " merge those groups one at a time"
+            )
     except ValueError as error:
-        return _queue_page(request, database, templates, problem=str(error), status=422)
+        return _queue_page(request, database, templates, here=back, problem=str(error), status=422)
+    # The groups the queue shows with its filters (dataset, sector), above the score.
+    query, _ = _query(_params_of(_queue_address(back)))
+    with database.read() as session:
+        within = incidents_in_view(session, query)
+        plan = accept_above(session, threshold, within=within, dry_run=True)
+    if not plan:
+        return _back(back, f"No waiting group here scores {threshold:g} or above.")
+    if confirm != "1":
+        return _confirm_page(
+            request,
+            templates,
+            database,
+            plan=plan,
+            action=QUEUE + "/accept-above",
+            fields={"score": f"{threshold:g}", "back": back, "confirm": "1"},
+            cancel=_queue_address(back),
+            title=f"Merge every group shown scoring {threshold:g} or above?",
+        )
     with database.write() as session:
-        plan = accept_above(
+        done = accept_above(
             session,
             threshold,
             user=session.get(User, user.id),
             origin=f"review queue: accepted at {threshold:g} or above",
+            within=within,
         )
-    merged = sum(len(p.others) for p in plan)
+    merged = sum(len(p.others) for p in done)
     return _back(
-        back, f"Merged {merged} incidents into {len(plan)} at score {threshold:g} or above."
+        back, f"Merged {merged} incidents into {len(done)} at score {threshold:g} or above."
     )
 
 
 @router.post("/incidents/{incident_id}/merge", response_class=HTMLResponse)
 def merge_into_incident(
+    request: Request,
     incident_id: str,
     database: DatabaseDep,
+    templates: TemplatesDep,
     user: Editor,
     other: Annotated[str, Form(max_length=30)] = "",
     version: Annotated[str, Form(max_length=12)] = "",
+    confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """The incident page's "merge another incident into this one"."""
+    """The incident page's "merge another incident into this one", shown before it is done."""
     keep = parse_id(incident_id)
     if keep is None:
         raise HTTPException(status_code=404, detail="There is no incident at this address.")
     merged = parse_id(other.strip().lstrip("#"))
+    expected = int(version) if VERSION.fullmatch(version) else None
     problem = "" if merged is not None else "Give the number of the incident to merge in."
-    if merged is not None:
+    if merged is not None and confirm != "1":
+        with database.read() as session:
+            present = [
+                get_incident(session, i, include_unpublished=True) is not None
+                for i in (keep, merged)
+            ]
+        if all(present) and keep != merged:
+            return _confirm_page(
+                request,
+                templates,
+                database,
+                plan=[PlannedMerge(keep, (merged,))],
+                action=f"/incidents/{keep}/merge",
+                fields={"other": merged, "version": version, "confirm": "1"},
+                cancel=f"/incidents/{keep}",
+                title="Merge this incident in?",
+            )
+    if merged is not None and not problem:
         try:
             with database.write() as session:
                 merge_incidents(
@@ -229,7 +369,7 @@ def merge_into_incident(
                     merged,
                     user=session.get(User, user.id),
                     origin="incident page",
-                    expected_version=int(version) if version.isdigit() else None,
+                    expected_version=expected,
                 )
         except (NotFound, MergeRefused) as error:
             problem = str(error)

@@ -36,4 +36,6 @@ async def redirect_if_merged(request: Request, database: Database) -> Response |
     target = f"{found['prefix']}{survivor}{found['rest'] or ''}"
     if request.url.query:
         target += f"?{request.url.query}"
-    return RedirectResponse(target, status_code=301)
+    # Permanent while the merge stands, but an unmerge can end it: never kept by a browser or a
+    # proxy, so that the incident's own page comes back at once.
+    return RedirectResponse(target, status_code=301, headers={"Cache-Control": "no-store"})

@@ -10,11 +10,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.db import Database
-from app.models import CasualtyFigure, Claim, ExternalId, Incident, IncidentActor, Merge
+from app.models import (
+    CasualtyFigure,
+    Claim,
+    ExternalId,
+    Incident,
+    IncidentActor,
+    MatchProposal,
+    Merge,
+)
 from app.services.demo import load_demo
-from app.services.editing import incident_history
+from app.services.editing import PublishRefused, incident_history, purge_incident
 from app.services.imports import import_file
 from app.services.merging import MergeRefused, find_merge, merge_incidents, unmerge
+from app.services.proposals import propose_matches
+from app.services.proposals_view import ReviewQuery, review_groups
 from tests.services.test_matching import ACLED, UCDP, ids_by_external, load_both
 
 EXPORTS = (
@@ -175,3 +185,81 @@ def test_reimport_after_a_merge_updates_the_claim_inside_and_never_brings_the_du
         assert (acled_killed, ucdp_killed) == (3, 2)
         assert len(survivor.claims) == 2
         assert survivor.max_claimed_killed == 3
+
+
+def test_a_merged_away_incident_is_named_and_archived_ones_are_refused(
+    database: Database, loaded: dict[str, int]
+) -> None:
+    a, b, c = loaded["PAK71301"], loaded["401001"], loaded["401002"]
+    with database.write() as session:
+        merge_incidents(session, a, b)
+    with (
+        database.write() as session,
+        pytest.raises(MergeRefused, match=f"merged into incident {a}"),
+    ):
+        merge_incidents(session, c, b)
+    with database.write() as session:
+        incident = session.get(Incident, c)
+        assert incident is not None
+        incident.review_state, incident.version = "archived", incident.version + 1
+    with database.write() as session, pytest.raises(MergeRefused, match="archived"):
+        merge_incidents(session, c, a)
+
+
+def test_a_survivor_cannot_be_purged_while_it_holds_a_merge(
+    database: Database, loaded: dict[str, int]
+) -> None:
+    keep, other = loaded["PAK71301"], loaded["401001"]
+    with database.write() as session:
+        merge_incidents(session, keep, other)
+        incident = session.get(Incident, keep)
+        assert incident is not None
+        incident.review_state, incident.version = "archived", incident.version + 1
+    with database.write() as session, pytest.raises(PublishRefused, match="unmerge them first"):
+        purge_incident(session, keep, user=None)
+
+
+def test_one_actor_named_on_both_sides_is_not_doubled(
+    database: Database, loaded: dict[str, int]
+) -> None:
+    keep, other = loaded["PAK71301"], loaded["401001"]
+    with database.write() as session:
+        # UCDP's sides the other way round: the TTP as side A.
+        links = session.scalars(
+            select(IncidentActor).where(IncidentActor.incident_id == other)
+        ).all()
+        for link in links:
+            link.role = "side_b" if link.role == "side_a" else "side_a"
+    with database.write() as session:
+        merge_incidents(session, keep, other)
+    with database.read() as session:
+        actors = session.scalars(
+            select(IncidentActor.actor_id).where(IncidentActor.incident_id == keep)
+        ).all()
+    assert len(actors) == len(set(actors))
+
+
+def test_waiting_proposals_of_a_merged_away_incident_come_back_with_the_unmerge(
+    database: Database, loaded: dict[str, int]
+) -> None:
+    hub, split = loaded["401002"], loaded["PAK140001"]
+    with database.write() as session:
+        propose_matches(session)
+        merge_incidents(session, loaded["PAK140002"], hub)
+    with database.read() as session:
+        waiting = {(p.low_id, p.high_id) for p in session.scalars(select(MatchProposal))}
+        shown = {
+            m for g in review_groups(session, ReviewQuery())[0] for m in (i.id for i in g.members)
+        }
+    assert tuple(sorted((hub, split))) in waiting  # kept...
+    assert hub not in shown and split not in shown  # ...but not shown while hub is merged away
+    with database.write() as session:
+        unmerge(session, find_merge(session, hub))
+    with database.read() as session:
+        pair = tuple(sorted((hub, loaded["PAK140002"])))
+        states = {(p.low_id, p.high_id): p.state for p in session.scalars(select(MatchProposal))}
+        shown = {
+            m for g in review_groups(session, ReviewQuery())[0] for m in (i.id for i in g.members)
+        }
+    assert states[pair] == "later"  # the undone pair waits for a second look, never merged again
+    assert split in shown

@@ -77,21 +77,21 @@ def test_merging_a_group_from_the_queue_and_the_301s_after(
 ) -> None:
     keep = loaded["401002"]
     others = [loaded[i] for i in ("PAK140001", "PAK140002", "PAK140003")]
-    response = post(
-        editor,
-        "/review/matches",
-        "/review/matches/merge",
-        {
-            "keep": str(keep),
-            "other": [str(i) for i in others],
-            "back": "/review/matches?min_score=0.1",
-        },
-    )
+    form = {"keep": str(keep), "other": [str(i) for i in others]}
+    form["back"] = "/review/matches?min_score=0.1"
+    shown = post(editor, "/review/matches", "/review/matches/merge", form)
+    # First what would be done, and nothing done yet.
+    assert shown.status_code == 200
+    listed = HTMLParser(shown.text).css(".merge-list li")
+    assert len(listed) == 3 and "km apart" in listed[0].text()
+    assert editor.get(f"/incidents/{others[0]}", follow_redirects=False).status_code == 200
+    response = post(editor, "/review/matches", "/review/matches/merge", {**form, "confirm": "1"})
     assert response.status_code == 303
     assert response.headers["location"].startswith("/review/matches?min_score=0.1&done=Merged")
     for gone in others:
         moved = editor.get(f"/incidents/{gone}/old-slug?x=1", follow_redirects=False)
         assert moved.status_code == 301
+        assert "no-store" in moved.headers["cache-control"]  # an unmerge may end it
         assert moved.headers["location"] == f"/incidents/{keep}/old-slug?x=1"
         api = editor.get(f"/api/v1/incidents/{gone}", follow_redirects=False)
         assert (api.status_code, api.headers["location"]) == (301, f"/api/v1/incidents/{keep}")
@@ -125,10 +125,13 @@ def test_merging_from_the_incident_page_says_what_went_wrong(
     response = post(editor, f"/incidents/{keep}", f"/incidents/{keep}/merge", {"other": "#99999"})
     page = editor.get(response.headers["location"])
     assert "no incident 99999" in HTMLParser(page.text).css_first(".merge-form").text()
-    response = post(
-        editor, f"/incidents/{keep}", f"/incidents/{keep}/merge", {"other": str(loaded["401001"])}
-    )
-    assert editor.get(f"/incidents/{loaded['401001']}", follow_redirects=False).status_code == 301
+    other = str(loaded["401001"])
+    shown = post(editor, f"/incidents/{keep}", f"/incidents/{keep}/merge", {"other": other})
+    assert shown.status_code == 200 and "1.5 km apart" in shown.text
+    odd = {"other": other, "version": "²", "confirm": "1"}
+    response = post(editor, f"/incidents/{keep}", f"/incidents/{keep}/merge", odd)
+    assert response.status_code == 303
+    assert editor.get(f"/incidents/{other}", follow_redirects=False).status_code == 301
 
 
 def test_reject_is_remembered_through_the_queue(
@@ -153,14 +156,27 @@ def test_reject_is_remembered_through_the_queue(
 def test_accept_all_above_a_score(
     editor: TestClient, database: Database, loaded: dict[str, int]
 ) -> None:
-    response = post(editor, "/review/matches", "/review/matches/accept-above", {"score": "0.9"})
+    form = {"score": "0.9", "back": "/review/matches?sector=chaman-spin-boldak"}
+    shown = post(editor, "/review/matches", "/review/matches/accept-above", form)
+    # Only the groups the queue shows with its filters, and first as a list to confirm.
+    assert shown.status_code == 200
+    assert len(HTMLParser(shown.text).css(".match-group")) == 1
+    confirmed = {**form, "confirm": "1"}
+    response = post(editor, "/review/matches", "/review/matches/accept-above", confirmed)
     assert response.status_code == 303
     with database.read() as session:
-        merged = {m.merged_id for m in session.scalars(select(Merge))}
+        merged = [m.merged_id for m in session.scalars(select(Merge))]
+    assert merged in ([loaded["401006"]], [loaded["PAK140040"]])
+    everything = {"score": "0.9", "confirm": "1"}
+    post(editor, "/review/matches", "/review/matches/accept-above", everything)
+    with database.read() as session:
+        merged = [m.merged_id for m in session.scalars(select(Merge))]
         high = session.scalars(select(MatchProposal).where(MatchProposal.score >= 0.9)).all()
-    assert merged and len(merged) == len(high)
-    bad = post(editor, "/review/matches", "/review/matches/accept-above", {"score": "2"})
-    assert bad.status_code == 422 and "between 0 and 1" in bad.text
+    assert len(merged) == len(high)
+    for score in ("2", "0", "-0", "0.3"):
+        bad = post(editor, "/review/matches", "/review/matches/accept-above", {"score": score})
+        assert bad.status_code == 422, score
+    assert "one at a time" in bad.text
 
 
 def test_reported_by_filter_facet_and_coverage(
@@ -194,3 +210,25 @@ def test_reported_by_filter_facet_and_coverage(
     }
     kurram = HTMLParser(client.get("/incidents/coverage?district=kurram").text)
     assert "Only ACLED" in kurram.text()
+
+
+def test_choosing_another_survivor_without_script_swaps_it_with_the_proposed_one(
+    editor: TestClient, database: Database, loaded: dict[str, int]
+) -> None:
+    acled, ucdp = loaded["PAK71301"], loaded["401001"]
+    # The queue proposed keeping ACLED's record with UCDP's ticked; the editor chose UCDP's.
+    form = {"keep": str(ucdp), "default_keep": str(acled), "other": str(ucdp), "confirm": "1"}
+    response = post(editor, "/review/matches", "/review/matches/merge", form)
+    assert response.status_code == 303
+    with database.read() as session:
+        merge = session.scalar(select(Merge))
+    assert merge is not None and (merge.survivor_id, merge.merged_id) == (ucdp, acled)
+
+
+def test_a_failed_merge_keeps_the_queue_usable(editor: TestClient, loaded: dict[str, int]) -> None:
+    form = {"keep": "1", "back": "/review/matches?sector=kurram-paktia-khost"}
+    response = post(editor, "/review/matches", "/review/matches/merge", form)
+    assert response.status_code == 422
+    page = HTMLParser(response.text)
+    assert page.css_first("form.match-filters").attributes["action"] == "/review/matches"
+    assert len(page.css(".match-group")) == 1  # the filter the editor had is kept
