@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,13 +60,17 @@ def live_database_url(scratch: ScratchDatabases) -> str:
     return scratch.new_url()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`incidents demo` then `incidents serve`, exactly as the README runs them."""
-    env = {**os.environ, "DATABASE_URL": live_database_url}
+@contextmanager
+def serving(
+    database_url: str, logs: Path, *, prepare: Sequence[Sequence[str]] = (("demo",),)
+) -> Iterator[str]:
+    """The app's own commands (`prepare`, then an editor account) on a database, then
+    `incidents serve` on a free port, exactly as the README runs them: its address."""
+    env = {**os.environ, "DATABASE_URL": database_url}
     incidents = [sys.executable, "-m", "app.cli"]
     cwd = Path(__file__).resolve().parents[2]
-    subprocess.run([*incidents, "demo"], env=env, cwd=cwd, check=True, capture_output=True)
+    for command in prepare:
+        subprocess.run([*incidents, *command], env=env, cwd=cwd, check=True, capture_output=True)
     subprocess.run(
         [
             *incidents,
@@ -84,7 +89,7 @@ def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory
         input=f"{EDITOR_PASSWORD}\n".encode(),
     )
     port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("wb")
+    log = (logs / "server.log").open("wb")
     process = subprocess.Popen(
         [*incidents, "serve", "--port", str(port)], env=env, cwd=cwd, stdout=log, stderr=log
     )
@@ -96,6 +101,13 @@ def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo data and an editor, served."""
+    with serving(live_database_url, tmp_path_factory.mktemp("server")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
