@@ -36,12 +36,17 @@ EXPORTS = (
 )
 
 
-@pytest.fixture
-def loaded(database: Database, reference: None) -> dict[str, int]:
+def load_demo_and_both(database: Database) -> dict[str, int]:
+    """The demo's incidents and both matching files: incident ids by dataset id."""
     with database.write() as session:
         load_demo(session)
     load_both(database)
     return ids_by_external(database)
+
+
+@pytest.fixture
+def loaded(database: Database, reference: None) -> dict[str, int]:
+    return load_demo_and_both(database)
 
 
 def exports(client: TestClient) -> dict[str, bytes]:

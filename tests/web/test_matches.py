@@ -13,18 +13,14 @@ from sqlalchemy import select
 from app.db import Database
 from app.models import Incident, MatchProposal, Merge
 from app.models.vocab import ProposalState
-from app.services.demo import load_demo
 from app.services.merging import merge_incidents
-from tests.services.test_matching import ids_by_external, load_both
+from tests.services.test_merging import load_demo_and_both
 from tests.web.signin import csrf_from, make_user, sign_in
 
 
 @pytest.fixture
 def loaded(database: Database, reference: None) -> dict[str, int]:
-    with database.write() as session:
-        load_demo(session)
-    load_both(database)
-    return ids_by_external(database)
+    return load_demo_and_both(database)
 
 
 @pytest.fixture
