@@ -635,9 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
         "merge", help="merge incident OTHER into incident KEEP (undo with `unmerge OTHER`)"
     )
     merge.add_argument("keep", type=_incident_id, metavar="KEEP", help="the incident that stays")
-    merge.add_argument(
-        "other", type=_incident_id, metavar="OTHER", help="the incident folded in"
-    )
+    merge.add_argument("other", type=_incident_id, metavar="OTHER", help="the incident folded in")
     merge.set_defaults(handler=cmd_merge)
     unmerge = commands.add_parser(
         "unmerge", help="undo the merge that folded INCIDENT into another"

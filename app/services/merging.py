@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Date, DateTime, Table, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Claim, ExternalId, Incident, IncidentActor, MatchProposal, Merge
+from app.models import Actor, Claim, ExternalId, Incident, IncidentActor, MatchProposal, Merge
 from app.models.base import utcnow
 from app.models.user import User
 from app.models.vocab import ChangeAction, ProposalState, ReviewState
@@ -57,19 +57,34 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _brought(
-    merged_links: list[dict[str, Any]], survivor_links: list[dict[str, Any]]
+    merged_links: list[dict[str, Any]],
+    survivor_links: list[dict[str, Any]],
+    group_of: dict[int, int | None],
 ) -> list[dict[str, Any]]:
     """The other's actors the survivor gains: those it does not name at all. The survivor's
     roles stand (datasets order the sides differently: the TTP is side A in one and side B in
-    the other), and the newcomers follow its own."""
-    have = {link["actor_id"] for link in survivor_links}
-    seen: set[int] = set()
+    the other), and a newcomer takes the role of its group, or of its member, on the survivor:
+    ACLED's Pakistan Army goes to the side where UCDP's Pakistan's state forces are."""
+    role_of = {link["actor_id"]: link["role"] for link in survivor_links}
+    for actor_id, role in list(role_of.items()):
+        group = group_of.get(actor_id)
+        if group is not None:
+            role_of.setdefault(group, role)
+    named = {link["actor_id"] for link in survivor_links}
     brought: list[dict[str, Any]] = []
     for link in merged_links:
-        if link["actor_id"] not in have and link["actor_id"] not in seen:
-            seen.add(link["actor_id"])
-            brought.append({**link, "position": 100 + len(brought)})
+        actor_id = link["actor_id"]
+        if actor_id in named:
+            continue
+        named.add(actor_id)
+        group = group_of.get(actor_id)
+        role = role_of.get(actor_id) or role_of.get(group or -1) or link["role"]
+        brought.append({**link, "role": role, "position": 100 + len(brought)})
     return brought
+
+
+def _groups(session: Session) -> dict[int, int | None]:
+    return {i: g for i, g in session.execute(select(Actor.id, Actor.member_of_id))}
 
 
 def _links(session: Session, incident_id: int) -> list[dict[str, Any]]:
@@ -136,7 +151,8 @@ def merge_incidents(
     session.execute(
         update(ExternalId).where(ExternalId.incident_id == other_id).values(incident_id=keep_id)
     )
-    added = [{"incident_id": keep_id, **link} for link in _brought(merged_links, survivor_links)]
+    brought = _brought(merged_links, survivor_links, _groups(session))
+    added = [{"incident_id": keep_id, **link} for link in brought]
     if added:
         session.execute(insert(LINKS), added)
     session.execute(delete(INCIDENTS).where(INCIDENTS.c.id == other_id))
@@ -291,16 +307,14 @@ def unmerge(session: Session, merge: Merge, *, user: User | None = None, origin:
         .where(ExternalId.id.in_(merge.external_id_ids), ExternalId.incident_id == keep_id)
         .values(incident_id=other_id)
     )
-    brought = [
-        (link["actor_id"], link["role"])
-        for link in _brought(merge.merged_links, merge.survivor_links)
-    ]
-    for actor_id, role in brought:
-        session.execute(
-            delete(LINKS).where(
-                LINKS.c.incident_id == keep_id, LINKS.c.actor_id == actor_id, LINKS.c.role == role
-            )
-        )
+    # What the merge brought: the other's actors the survivor did not name (whatever role
+    # they were given, and whatever groups are now).
+    brought = {link["actor_id"] for link in merge.merged_links} - {
+        link["actor_id"] for link in merge.survivor_links
+    }
+    session.execute(
+        delete(LINKS).where(LINKS.c.incident_id == keep_id, LINKS.c.actor_id.in_(brought))
+    )
     merge.undone_at = utcnow()
     low, high = sorted((keep_id, other_id))
     session.execute(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.db import Database
 from app.models import (
+    Actor,
     CasualtyFigure,
     Claim,
     ExternalId,
@@ -268,3 +269,22 @@ def test_waiting_proposals_of_a_merged_away_incident_come_back_with_the_unmerge(
         }
     assert states[pair] == "later"  # the undone pair waits for a second look, never merged again
     assert split in shown
+
+
+def test_a_newcomer_takes_the_side_of_its_group(database: Database, loaded: dict[str, int]) -> None:
+    # UCDP: the Afghan government as side A, Pakistan's state forces as side B. ACLED: the
+    # Pakistan Army (one of Pakistan's state forces) as side A.
+    keep, other = loaded["401002"], loaded["PAK140002"]
+    with database.write() as session:
+        merge_incidents(session, keep, other)
+    with database.read() as session:
+        roles = {
+            slug: role
+            for slug, role in session.execute(
+                select(Actor.slug, IncidentActor.role)
+                .join(IncidentActor, IncidentActor.actor_id == Actor.id)
+                .where(IncidentActor.incident_id == keep)
+            )
+        }
+    assert roles["pakistan-army"] == roles["pakistan-state-forces"] == "side_b"
+    assert roles["afghan-taliban"] == "side_a"
