@@ -77,6 +77,16 @@ def client_address(request: Request) -> str:
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method not in ("GET", "HEAD"):
+        # A form posted after its session ended: back to the page the form was on (a post's
+        # own address may answer nothing else), when the browser says which page of ours it was.
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == request.url.netloc and referer.path
+        target = (
+            safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+            if (same_site)
+            else "/incidents"
+        )
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 

@@ -31,10 +31,14 @@ def _sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
     assert response.status_code == 303, response.text
 
 
-def _post(client: TestClient, path: str, data: dict[str, str]) -> httpx.Response:
+def _post(
+    client: TestClient, path: str, data: dict[str, str], headers: dict[str, str] | None = None
+) -> httpx.Response:
     """A form post with this browser's token (signed in, any page's; else the sign-in form's)."""
     token = page_token(client, "/incidents/new" if _signed_in(client) else "/login")
-    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+    return client.post(
+        path, data={**data, "csrf_token": token}, headers=headers, follow_redirects=False
+    )
 
 
 def _signed_in(client: TestClient) -> bool:
@@ -96,7 +100,14 @@ def test_anonymous_post_is_sent_to_sign_in(client: TestClient, database: Databas
     data = {"email": "x@example.org", "role": "admin", "password": PASSWORD}
     response = _post(client, "/admin/users", data)
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/login")
+    # Back, after signing in, to a page, never to the post's own address.
+    assert response.headers["location"] == "/login?next=%2Fincidents"
+    referred = _post(
+        client, "/admin/users", data, headers={"Referer": "http://testserver/admin/users?x=1"}
+    )
+    assert referred.headers["location"] == "/login?next=%2Fadmin%2Fusers%3Fx%3D1"
+    elsewhere = _post(client, "/admin/users", data, headers={"Referer": "https://evil.example/"})
+    assert elsewhere.headers["location"] == "/login?next=%2Fincidents"
     with database.read() as session:
         assert users.find_user_by_email(session, "x@example.org") is None
 
