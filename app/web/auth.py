@@ -81,12 +81,8 @@ def sign_in_redirect(request: Request) -> RedirectResponse:
         # A form posted after its session ended: back to the page the form was on (a post's
         # own address may answer nothing else), when the browser says which page of ours it was.
         referer = urlsplit(request.headers.get("referer", ""))
-        same_site = referer.netloc == request.url.netloc and referer.path
-        target = (
-            safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
-            if (same_site)
-            else "/incidents"
-        )
+        page = referer.path + (f"?{referer.query}" if referer.query else "")
+        target = safe_next(page) if referer.netloc == request.url.netloc else "/incidents"
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
