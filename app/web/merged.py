@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
 from app.services.merge_links import survivor_of
+from app.web.pages import parse_id
 
-INCIDENT_PATH = re.compile(r"^(?P<prefix>/(?:api/v1/)?incidents/)(?P<id>\d{1,18})(?P<rest>/.*)?$")
+INCIDENT_PATH = re.compile(r"^(?P<prefix>/(?:api/v1/)?incidents/)(?P<id>[0-9]+)(?P<rest>/.*)?$")
 
 
 async def redirect_if_merged(request: Request, database: Database) -> Response | None:
@@ -23,12 +24,13 @@ async def redirect_if_merged(request: Request, database: Database) -> Response |
     if request.method not in ("GET", "HEAD"):
         return None
     found = INCIDENT_PATH.match(request.url.path)
-    if found is None:
+    number = parse_id(found["id"]) if found else None
+    if found is None or number is None:
         return None
 
     def look_up() -> int | None:
         with database.read() as session:
-            return survivor_of(session, int(found["id"]))
+            return survivor_of(session, number)
 
     survivor = await run_in_threadpool(look_up)
     if survivor is None:
