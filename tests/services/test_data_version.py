@@ -103,6 +103,32 @@ def test_deletes_and_inserts_move_it_too(database: Database, reference: None) ->
     assert _version(database) > after_insert
 
 
+def test_a_transaction_of_many_statements_raises_it_once_and_the_next_one_again(
+    database: Database, reference: None
+) -> None:
+    """A bulk write sent row by row (an executemany) must not update the version row once per
+    row: on PostgreSQL each update walks the row versions the earlier ones left, and an import
+    of 20,000 rows crawled. Once per transaction is enough: readers see it at the commit."""
+    before = _version(database)
+    with database.write() as s:
+        for _ in range(50):
+            s.execute(text("UPDATE actors SET name = name"))
+        with s.begin_nested():
+            s.execute(text("UPDATE sectors SET name = name"))
+    once = _version(database)
+    # A savepoint rolled back forgets its bump with its write; the next write bumps again.
+    with database.write() as s:
+        savepoint = s.begin_nested()
+        s.execute(text("UPDATE actors SET name = name"))
+        savepoint.rollback()
+        s.execute(text("UPDATE sectors SET name = name"))
+    again = _version(database)
+    if database.engine.dialect.name == "postgresql":
+        assert (once - before, again - once) == (1, 1)
+    else:  # SQLite's row triggers: bulk imports set them aside instead (one_version_bump)
+        assert once > before and again > once
+
+
 def test_accounts_and_sign_ins_leave_it_alone(database: Database) -> None:
     before = _version(database)
     with database.write() as s:
