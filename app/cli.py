@@ -355,13 +355,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _score(value: str) -> float:
+    from app.services.matching import parse_score
+
     try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0 <= number <= 1:
-        raise argparse.ArgumentTypeError("a score is between 0 and 1")
-    return number
+        return parse_score(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> None:

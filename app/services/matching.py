@@ -50,6 +50,17 @@ WEAK_KINDS = {ActorKind.CIVILIANS.value, ActorKind.DATASET.value}
 WEAK_SLUGS = {"unidentified-armed-group"}
 
 
+def parse_score(text: str) -> float:
+    """A score as typed (a threshold on the command line or in the queue): 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"“{text[:20]}” is not a number between 0 and 1") from None
+    if not 0 <= value <= 1:
+        raise ValueError(f"a score is between 0 and 1, not {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class MatchSettings:
     window_days: int = 1

@@ -21,6 +21,7 @@ from app.models.vocab import ProposalState
 from app.services.editing import NotFound
 from app.services.gazetteer import distance_km
 from app.services.incidents import get_incident
+from app.services.matching import parse_score
 from app.services.merging import MergeRefused, merge_incidents, unmerge
 from app.services.proposals import PlannedMerge, accept_above, decide
 from app.services.proposals_view import (
@@ -46,12 +47,9 @@ DATASET_NAMES = {**{k: v.split()[0] for k, v in DATASET_LABELS.items()}, "editor
 
 def _score(text: str, field: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{field}: “{text[:20]}” is not a number between 0 and 1") from None
-    if not 0 <= value <= 1:
-        raise ValueError(f"{field}: a score is between 0 and 1, not {value:g}")
-    return value
+        return parse_score(text)
+    except ValueError as error:
+        raise ValueError(f"{field}: {error}") from None
 
 
 def _queue_address(back: str) -> str:
