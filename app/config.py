@@ -23,6 +23,14 @@ class Settings:
     # Anonymous readers' list and incident pages are kept until the next write (PAGE_CACHE=off
     # renders every request, for measuring or debugging).
     page_cache: bool = True
+    # Lists, facets, the timeline and the places table are counted from an in-memory index kept
+    # current with every write (services/facet_index.py); FACET_INDEX=off counts in SQL.
+    facet_index: bool = True
+
+
+def _switch(value: str | None) -> bool:
+    """On unless set to off, 0, false or no."""
+    return (value or "on").lower() not in {"off", "0", "false", "no"}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -34,5 +42,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("LOG_LEVEL") or "info",
         tile_url=env.get("TILE_URL") or None,
         tile_attribution=env.get("TILE_ATTRIBUTION") or "",
-        page_cache=(env.get("PAGE_CACHE") or "on").lower() not in {"off", "0", "false", "no"},
+        page_cache=_switch(env.get("PAGE_CACHE")),
+        facet_index=_switch(env.get("FACET_INDEX")),
     )

@@ -62,16 +62,25 @@ def one_version_bump(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield  # statement triggers: one bump per COPY already
         return
+    # The incident-change triggers go too: the bulk write marks every index out of date instead
+    # of writing down each row it touches (services/facet_index.py).
     triggers = connection.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE :p"),
-        {"p": "data_version_%"},
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            " AND (name LIKE 'data_version_%' OR name LIKE 'incident_changes_%')"
+        )
     ).all()
     for name, _ in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
     for _, statement in triggers:
         connection.exec_driver_sql(statement)
-    connection.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
+    connection.execute(
+        text(
+            "UPDATE data_version SET version = version + 1, changes_from = version + 2"
+            " WHERE id = 1"
+        )
+    )
 
 
 class DatabaseUnavailable(Exception):

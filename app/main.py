@@ -24,6 +24,7 @@ from app.config import Settings, load_settings
 from app.db import Database
 from app.models.vocab import UserRole
 from app.services.auth import ensure_secret_key, user_for_token
+from app.services import facet_index
 from app.services.page_cache import PageCache
 from app.web import (
     admin,
@@ -87,13 +88,23 @@ def _page_context(request: Request) -> dict[str, object]:
         return {"csrf_token": "", "current_user": None}
 
 
+def _read_facet_index(database: Database) -> None:
+    index = facet_index.enable(database.engine)
+    with index.current():
+        pass
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     database = database or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.facet_index:
+            # Read before the first reader arrives rather than during its request.
+            await run_in_threadpool(_read_facet_index, database)
         yield
+        facet_index.disable(database.engine)
         database.dispose()
 
     # OpenAPI is served as JSON; FastAPI's own docs pages would load scripts from a CDN.
@@ -115,6 +126,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.templates = templates
     app.state.page_cache = PageCache() if settings.page_cache else None
+    if settings.facet_index:
+        facet_index.enable(database.engine)
     app.state.export_slots = ExportSlots()
 
     secret_key = SecretKey(database)

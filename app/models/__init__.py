@@ -2,7 +2,7 @@
 
 from app.models.actor import Actor, ActorName
 from app.models.base import Base
-from app.models.cache import DataVersion
+from app.models.cache import DataVersion, IncidentChange
 from app.models.change import Change
 from app.models.claim import CasualtyFigure, Claim, ClaimSource, Source
 from app.models.district import District, DistrictAlias
@@ -24,6 +24,7 @@ __all__ = [
     "Claim",
     "ClaimSource",
     "DataVersion",
+    "IncidentChange",
     "District",
     "DistrictAlias",
     "ExternalId",

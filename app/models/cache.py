@@ -6,7 +6,7 @@ the content tables, whoever writes, so cached pages keyed by it can never be sta
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -40,3 +40,19 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The first version whose changes are all in incident_changes (see services/facet_index.py).
+    changes_from: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class IncidentChange(Base):
+    """An incident a committed write touched, under the data version it committed as. Written by
+    triggers only (see the incident_changes migration)."""
+
+    __tablename__ = "incident_changes"
+    __table_args__ = (Index("ix_incident_changes_version", "version", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)
+    incident_id: Mapped[int] = mapped_column(Integer)

@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -85,6 +85,11 @@ def _move_version_past(url: str, before: int | None) -> None:
                 text("UPDATE data_version SET version = :v WHERE id = 1"),
                 {"v": max(restored, before or 0) + 1},
             )
+            # Nothing the facet index could catch up from: every worker rebuilds it.
+            if "changes_from" in {c["name"] for c in inspect(connection).get_columns("data_version")}:
+                connection.execute(
+                    text("UPDATE data_version SET changes_from = version + 1 WHERE id = 1")
+                )
     finally:
         engine.dispose()
 

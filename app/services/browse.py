@@ -7,6 +7,7 @@ across parameters they all apply.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,6 +19,7 @@ from app.models import Actor, ActorName, Claim, District, Incident, IncidentActo
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
 from app.services.coverage import REPORTERS, reported_by_condition, reporter_counts
+from app.services.facet_index import Criteria, Selection, index_for
 from app.services.incidents import ClaimSummary, IncidentListItem, claim_summaries
 from app.services.search import escape_like, search_words, text_match_condition
 
@@ -247,11 +249,25 @@ def _with_chosen(
     return values + [FacetValue(c, labels.get(c, c), 0, True) for c in missing]
 
 
-def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str, Facet]:
+@dataclass
+class FacetRows:
+    """Each facet's counts with their labels, as SQL or the facet index found them."""
+
+    actors: list[tuple[str, str, int]]  # (slug, name, incidents), busiest first
+    statuses: dict[str, int]
+    sectors: list[tuple[str, str, int]]  # in the sectors' order, south to north
+    districts: list[tuple[str, str, int]]  # busiest first
+    provinces: list[tuple[str, str, int]]  # busiest first
+    types: dict[str, int]
+    countries: list[tuple[str, int]]  # by code
+    reporters: dict[str, int]
+
+
+def _counted_in_sql(session: Session, wanted: IncidentFilter, dialect: str) -> FacetRows:
     def where(parameter: str) -> list[ColumnElement[bool]]:
         return filter_conditions(wanted, dialect, skip=parameter)
 
-    actor_rows = session.execute(
+    actors = session.execute(
         select(Actor.slug, Actor.name, func.count(func.distinct(IncidentActor.incident_id)))
         .join(IncidentActor, IncidentActor.actor_id == Actor.id)
         .join(Incident, Incident.id == IncidentActor.incident_id)
@@ -259,7 +275,107 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
         .group_by(Actor.slug, Actor.name)
         .order_by(func.count(func.distinct(IncidentActor.incident_id)).desc(), Actor.name)
     ).all()
-    shown = [r for i, r in enumerate(actor_rows) if i < ACTOR_FACET_SIZE or r[0] in wanted.actors]
+    statuses = session.execute(
+        select(Claim.status, func.count(func.distinct(Claim.incident_id)))
+        .join(Incident, Incident.id == Claim.incident_id)
+        .where(*where("status"))
+        .group_by(Claim.status)
+    ).all()
+    sectors = session.execute(
+        select(Sector.slug, Sector.name, func.count(Incident.id))
+        .join(Incident, Incident.sector_id == Sector.id)
+        .where(*where("sector"))
+        .group_by(Sector.slug, Sector.name, Sector.position)
+        .order_by(Sector.position)
+    ).all()
+    districts = session.execute(
+        select(District.slug, District.name, func.count(Incident.id))
+        .join(Incident, Incident.district_id == District.id)
+        .where(*where("district"))
+        .group_by(District.slug, District.name)
+        .order_by(func.count(Incident.id).desc(), District.name)
+    ).all()
+    provinces = session.execute(
+        select(District.province_slug, District.province, func.count(Incident.id))
+        .join(Incident, Incident.district_id == District.id)
+        .where(*where("province"))
+        .group_by(District.province_slug, District.province)
+        .order_by(func.count(Incident.id).desc(), District.province)
+    ).all()
+    types = session.execute(
+        select(Incident.event_type, func.count(Incident.id))
+        .where(*where("type"))
+        .group_by(Incident.event_type)
+    ).all()
+    countries = session.execute(
+        select(Incident.country, func.count(Incident.id))
+        .where(*where("country"), Incident.country.is_not(None))
+        .group_by(Incident.country)
+        .order_by(Incident.country)
+    ).all()
+    return FacetRows(
+        actors=[(slug, name, n) for slug, name, n in actors],
+        statuses={status: n for status, n in statuses},
+        sectors=[(slug, name, n) for slug, name, n in sectors],
+        districts=[(slug, name, n) for slug, name, n in districts],
+        provinces=[(slug, name, n) for slug, name, n in provinces],
+        types={event_type: n for event_type, n in types},
+        countries=[(code, n) for code, n in countries if code is not None],
+        reporters=reporter_counts(session, where("reported_by")),
+    )
+
+
+def _counted_in_index(session: Session, selection: Selection) -> FacetRows:
+    """The index counts by id; the names come from the small tables, ordered as SQL orders."""
+    actor_counts = selection.counts("actor")
+    actors = sorted(
+        (
+            (slug, name, actor_counts[actor_id])
+            for actor_id, slug, name in session.execute(
+                select(Actor.id, Actor.slug, Actor.name).where(Actor.id.in_(actor_counts))
+            )
+        ),
+        key=lambda row: (-row[2], row[1]),
+    )
+    sector_counts = selection.counts("sector")
+    sectors = [
+        (slug, name, sector_counts[sector_id])
+        for sector_id, slug, name in session.execute(
+            select(Sector.id, Sector.slug, Sector.name)
+            .where(Sector.id.in_(sector_counts))
+            .order_by(Sector.position)
+        )
+    ]
+    district_counts = selection.counts("district")
+    province_counts = selection.counts("province")
+    districts: list[tuple[str, str, int]] = []
+    by_province: dict[tuple[str, str], int] = defaultdict(int)
+    for district_id, slug, name, province_slug, province in session.execute(
+        select(
+            District.id, District.slug, District.name, District.province_slug, District.province
+        ).where(District.id.in_(set(district_counts) | set(province_counts)))
+    ):
+        if district_id in district_counts:
+            districts.append((slug, name, district_counts[district_id]))
+        if district_id in province_counts:
+            by_province[province_slug, province] += province_counts[district_id]
+    return FacetRows(
+        actors=actors,
+        statuses=selection.counts("status"),
+        sectors=sectors,
+        districts=sorted(districts, key=lambda row: (-row[2], row[1])),
+        provinces=sorted(
+            ((slug, name, n) for (slug, name), n in by_province.items()),
+            key=lambda row: (-row[2], row[1]),
+        ),
+        types=selection.counts("type"),
+        countries=sorted(selection.counts("country").items()),
+        reporters={r: selection.counts("reported_by").get(r, 0) for r in REPORTERS},
+    )
+
+
+def _facets(session: Session, wanted: IncidentFilter, rows: FacetRows) -> dict[str, Facet]:
+    shown = [r for i, r in enumerate(rows.actors) if i < ACTOR_FACET_SIZE or r[0] in wanted.actors]
     actors = _with_chosen(
         [FacetValue(slug, name, n, slug in wanted.actors) for slug, name, n in shown],
         wanted.actors,
@@ -267,47 +383,22 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
             session.execute(select(Actor.slug, Actor.name).where(Actor.slug.in_(chosen))).all()
         ),
     )
-
-    status_counts = dict(
-        session.execute(
-            select(Claim.status, func.count(func.distinct(Claim.incident_id)))
-            .join(Incident, Incident.id == Claim.incident_id)
-            .where(*where("status"))
-            .group_by(Claim.status)
-        ).all()
-    )
     statuses = [
         FacetValue(
-            s.value, s.value.capitalize(), status_counts.get(s.value, 0), s.value in wanted.statuses
+            s.value, s.value.capitalize(), rows.statuses.get(s.value, 0), s.value in wanted.statuses
         )
         for s in ClaimStatus
     ]
-
-    sector_rows = session.execute(
-        select(Sector.slug, Sector.name, func.count(Incident.id))
-        .join(Incident, Incident.sector_id == Sector.id)
-        .where(*where("sector"))
-        .group_by(Sector.slug, Sector.name, Sector.position)
-        .order_by(Sector.position)
-    ).all()
     sectors = _with_chosen(
-        [FacetValue(slug, name, n, slug in wanted.sectors) for slug, name, n in sector_rows],
+        [FacetValue(slug, name, n, slug in wanted.sectors) for slug, name, n in rows.sectors],
         wanted.sectors,
         lambda chosen: dict(
             session.execute(select(Sector.slug, Sector.name).where(Sector.slug.in_(chosen))).all()
         ),
     )
-
-    district_rows = session.execute(
-        select(District.slug, District.name, func.count(Incident.id))
-        .join(Incident, Incident.district_id == District.id)
-        .where(*where("district"))
-        .group_by(District.slug, District.name)
-        .order_by(func.count(Incident.id).desc(), District.name)
-    ).all()
     shown_districts = [
         r
-        for i, r in enumerate(district_rows)
+        for i, r in enumerate(rows.districts)
         if i < DISTRICT_FACET_SIZE or r[0] in wanted.districts
     ]
     districts = _with_chosen(
@@ -319,15 +410,8 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
             ).all()
         ),
     )
-    province_rows = session.execute(
-        select(District.province_slug, District.province, func.count(Incident.id))
-        .join(Incident, Incident.district_id == District.id)
-        .where(*where("province"))
-        .group_by(District.province_slug, District.province)
-        .order_by(func.count(Incident.id).desc(), District.province)
-    ).all()
     provinces = _with_chosen(
-        [FacetValue(s, name, n, s in wanted.provinces) for s, name, n in province_rows],
+        [FacetValue(s, name, n, s in wanted.provinces) for s, name, n in rows.provinces],
         wanted.provinces,
         lambda chosen: dict(
             session.execute(
@@ -337,38 +421,21 @@ def _facets(session: Session, wanted: IncidentFilter, dialect: str) -> dict[str,
             ).all()
         ),
     )
-
-    type_counts = dict(
-        session.execute(
-            select(Incident.event_type, func.count(Incident.id))
-            .where(*where("type"))
-            .group_by(Incident.event_type)
-        ).all()
-    )
     types = [
-        FacetValue(slug, label, type_counts.get(slug, 0), slug in wanted.types)
+        FacetValue(slug, label, rows.types.get(slug, 0), slug in wanted.types)
         for slug, (label, _) in EVENT_TYPES.items()
-        if type_counts.get(slug) or slug in wanted.types
+        if rows.types.get(slug) or slug in wanted.types
     ]
-
-    country_rows = session.execute(
-        select(Incident.country, func.count(Incident.id))
-        .where(*where("country"), Incident.country.is_not(None))
-        .group_by(Incident.country)
-        .order_by(Incident.country)
-    ).all()
     countries = _with_chosen(
         [
             FacetValue(code, COUNTRY_NAMES.get(code, code), n, code in wanted.countries)
-            for code, n in country_rows
-            if code is not None
+            for code, n in rows.countries
         ],
         wanted.countries,
         lambda chosen: {code: COUNTRY_NAMES.get(code, code) for code in chosen},
     )
-    reporters = reporter_counts(session, where("reported_by"))
     reported_by = [
-        FacetValue(value, label, reporters[value], value in wanted.reported_by)
+        FacetValue(value, label, rows.reporters[value], value in wanted.reported_by)
         for value, label in REPORTERS.items()
     ]
     return {
@@ -406,6 +473,65 @@ def list_items(
     return [IncidentListItem(i, summaries.get(i.id, ClaimSummary(0, False))) for i in incidents]
 
 
+def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
+    """A resolved filter in the facet index's terms: the same conditions as filter_conditions,
+    with slugs looked up as ids and the text search's matches as ids."""
+    dialect = session.get_bind().dialect.name
+
+    def ids(query: Select[tuple[int]]) -> tuple[int, ...]:
+        return tuple(session.scalars(query))
+
+    text_ids = None
+    if wanted.q:
+        matched = text_match_condition(wanted.q, dialect)
+        if matched is not None:
+            text_ids = ids(select(Incident.id).where(matched))
+    return Criteria(
+        states=wanted.states or (ReviewState.PUBLISHED.value,),
+        day_from=wanted.date_from.toordinal() if wanted.date_from else None,
+        day_to=wanted.date_to.toordinal() if wanted.date_to else None,
+        actor_ids=ids(actor_and_members(wanted.actors)) if wanted.actors else None,
+        statuses=wanted.statuses or None,
+        sector_ids=ids(select(Sector.id).where(Sector.slug.in_(wanted.sectors)))
+        if wanted.sectors
+        else None,
+        district_ids=ids(select(District.id).where(District.slug.in_(wanted.districts)))
+        if wanted.districts
+        else None,
+        province_district_ids=ids(
+            select(District.id).where(District.province_slug.in_(wanted.provinces))
+        )
+        if wanted.provinces
+        else None,
+        types=wanted.types or None,
+        countries=wanted.countries or None,
+        reported_by=wanted.reported_by or None,
+        text_ids=text_ids,
+    )
+
+
+def incidents_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]:
+    """These incidents with what a list row shows, in the order given."""
+    found = {
+        i.id: i
+        for i in session.scalars(
+            select(Incident)
+            .where(Incident.id.in_(ids))
+            .options(
+                selectinload(Incident.place),
+                selectinload(Incident.sector),
+                selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
+            )
+        )
+    }
+    summaries = claim_summaries(session, list(found))
+    return [
+        IncidentListItem(found[i], summaries.get(i, ClaimSummary(0, False)))
+        for i in ids
+        if i in found
+    ]
+
+
 def browse_incidents(
     session: Session,
     wanted: IncidentFilter,
@@ -413,22 +539,49 @@ def browse_incidents(
     page_size: int = PAGE_SIZE,
     can_see_unpublished: bool = False,
 ) -> BrowseResult:
-    """Resolve the filter, then its page of incidents, the total and the facet counts."""
+    """Resolve the filter, then its page of incidents, the total and the facet counts: from the
+    facet index where the app keeps one (services/facet_index.py), otherwise in SQL."""
     resolved, notices = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    offset = (resolved.page - 1) * page_size
+    index = index_for(session)
+    if index is not None:
+        criteria = criteria_of(session, resolved)
+        with index.current() as current:
+            if current is not None:
+                selection = current.select(criteria)
+                total = selection.total
+                page_ids = selection.page_ids(resolved.sort, offset, page_size)
+                rows = _counted_in_index(session, selection)
+        if current is not None:
+            items = incidents_by_id(session, page_ids)
+            return _result(session, resolved, notices, items, total, rows, page_size)
     dialect = session.get_bind().dialect.name
     conditions = filter_conditions(resolved, dialect)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    page_count = max(1, -(-total // page_size))
-    if resolved.page > page_count:
-        notices.append(Problem("page", f"there are only {page_count} pages; showing none"))
     items = list_items(
         session, conditions, sort=resolved.sort, page=resolved.page, page_size=page_size
     )
+    rows = _counted_in_sql(session, resolved, dialect)
+    return _result(session, resolved, notices, items, total, rows, page_size)
+
+
+def _result(
+    session: Session,
+    resolved: IncidentFilter,
+    notices: list[Problem],
+    items: list[IncidentListItem],
+    total: int,
+    rows: FacetRows,
+    page_size: int,
+) -> BrowseResult:
+    page_count = max(1, -(-total // page_size))
+    if resolved.page > page_count:
+        notices.append(Problem("page", f"there are only {page_count} pages; showing none"))
     return BrowseResult(
         filter=resolved,
         items=items,
         total=total,
-        facets=_facets(session, resolved, dialect),
+        facets=_facets(session, resolved, rows),
         notices=notices,
         page_size=page_size,
     )
