@@ -77,8 +77,7 @@ def one_version_bump(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql(statement)
     connection.execute(
         text(
-            "UPDATE data_version SET version = version + 1, changes_from = version + 2"
-            " WHERE id = 1"
+            "UPDATE data_version SET version = version + 1, changes_from = version + 2 WHERE id = 1"
         )
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -23,8 +23,8 @@ from app.api.v1 import ProblemError, problem
 from app.config import Settings, load_settings
 from app.db import Database
 from app.models.vocab import UserRole
-from app.services.auth import ensure_secret_key, user_for_token
 from app.services import facet_index
+from app.services.auth import ensure_secret_key, user_for_token
 from app.services.page_cache import PageCache
 from app.web import (
     admin,
@@ -89,6 +89,8 @@ def _page_context(request: Request) -> dict[str, object]:
 
 
 def _read_facet_index(database: Database) -> None:
+    with suppress(SQLAlchemyError):  # an unmigrated database: the pages say so
+        facet_index.prune_changes(database)
     index = facet_index.enable(database.engine)
     with index.current():
         pass

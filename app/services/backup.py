@@ -86,7 +86,8 @@ def _move_version_past(url: str, before: int | None) -> None:
                 {"v": max(restored, before or 0) + 1},
             )
             # Nothing the facet index could catch up from: every worker rebuilds it.
-            if "changes_from" in {c["name"] for c in inspect(connection).get_columns("data_version")}:
+            columns = {c["name"] for c in inspect(connection).get_columns("data_version")}
+            if "changes_from" in columns:
                 connection.execute(
                     text("UPDATE data_version SET changes_from = version + 1 WHERE id = 1")
                 )

@@ -478,7 +478,7 @@ def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
     with slugs looked up as ids and the text search's matches as ids."""
     dialect = session.get_bind().dialect.name
 
-    def ids(query: Select[tuple[int]]) -> tuple[int, ...]:
+    def ids(query: Select[Any]) -> tuple[int, ...]:
         return tuple(session.scalars(query))
 
     text_ids = None

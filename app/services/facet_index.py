@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.db import Database
 from app.importers import DATASET_LABELS
 from app.models.vocab import ClaimStatus, ReviewState
 
@@ -48,6 +49,8 @@ DATASET_BITS = {dataset: 1 << i for i, dataset in enumerate(DATASET_LABELS)}
 REBUILD_ABOVE = 100_000
 CHUNK = 500  # ids per IN list
 KEPT_SELECTIONS = 8
+# The change log keeps this many versions (transactions) back; the app prunes it on start.
+KEEP_VERSIONS = 10_000
 
 
 # ---- reading the tables --------------------------------------------------------------------
@@ -253,9 +256,9 @@ class Selection:
             return {**found, "editors": int(np.count_nonzero(datasets == 0))}
         if parameter in ("sector", "district", "province"):
             column = "sector" if parameter == "sector" else "district"
-            found = _nonzero(np.bincount(columns[column][rows]))
-            found.pop(0, None)  # none
-            return found
+            places = _nonzero(np.bincount(columns[column][rows]))
+            places.pop(0, None)  # none
+            return places
         if parameter == "type":
             return _decoded(np.bincount(columns["type"][rows]), self.index.type_names)
         if parameter == "country":
@@ -354,6 +357,7 @@ class FacetIndex:
         self.dialect = engine.dialect.name
         self.statements = _statements(self.dialect)
         self.version: int | None = None
+        self.rebuilds = 0  # times the whole index was read
         self._lock = threading.Lock()  # requests run in a thread pool
         self._clear()
 
@@ -452,6 +456,7 @@ class FacetIndex:
 
     def _rebuild(self, connection: Connection, version: int) -> None:
         started = time.perf_counter()
+        self.rebuilds += 1
         self._clear()
         self._read(connection, "1 = 1", ())
         self.version = version
@@ -488,10 +493,14 @@ class FacetIndex:
         """Reads incidents (all, or the given ids) and what hangs on them into the columns."""
         listed = ",".join(str(int(i)) for i in ids)
 
-        def rows(statement: str) -> list[Any]:
+        def rows(statement: str) -> Sequence[Any]:
             condition = where.format(column=INCIDENT_COLUMN[statement], ids=listed)
-            sql = self.statements[statement].format(where=condition)
-            return connection.exec_driver_sql(sql).all()
+            cursor = connection.connection.cursor()  # the driver's rows: no wrapping per row
+            try:
+                cursor.execute(self.statements[statement].format(where=condition))
+                return cursor.fetchall()
+            finally:
+                cursor.close()
 
         incidents = rows("incidents")
         if incidents:
@@ -535,7 +544,7 @@ class FacetIndex:
             np.bitwise_or.at(datasets, at[hit], bits8[hit])
         return True
 
-    def _place(self, found: np.ndarray, rows: list[Any]) -> bool:
+    def _place(self, found: np.ndarray, rows: Sequence[Any]) -> bool:
         """Writes incident rows over their old rows, or after the last; False when a new one
         would not come last."""
         have = self.columns["id"]
@@ -574,6 +583,26 @@ class FacetIndex:
             code = codes[value] = len(names)
             names.append(value)
         return code
+
+
+def prune_changes(database: Database, *, keep: int = KEEP_VERSIONS) -> None:
+    """Forgets the changes of all but the last `keep` versions; an index older than that is
+    read again from the tables when it next answers."""
+    with database.write() as session:
+        version = session.scalar(text("SELECT version FROM data_version WHERE id = 1"))
+        if version is None:
+            return
+        first_kept = int(version) - keep + 1
+        session.execute(
+            text("DELETE FROM incident_changes WHERE version < :first"), {"first": first_kept}
+        )
+        session.execute(
+            text(
+                "UPDATE data_version SET changes_from = :first"
+                " WHERE id = 1 AND changes_from < :first"
+            ),
+            {"first": first_kept},
+        )
 
 
 # ---- one index per database ----------------------------------------------------------------

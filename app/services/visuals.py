@@ -18,8 +18,9 @@ from app import dates
 from app.models import Actor, CasualtyFigure, Claim, Incident, Place, Sector
 from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
-from app.services.browse import filter_conditions, list_items, resolve_filter
+from app.services.browse import criteria_of, filter_conditions, list_items, resolve_filter
 from app.services.claims import format_range
+from app.services.facet_index import Selection, index_for
 from app.services.incidents import IncidentListItem, places_visible_to
 from app.slugs import slugify
 
@@ -166,9 +167,23 @@ def timeline(
 ) -> Timeline:
     # A date outside the record's range (written before dates were checked, or straight into
     # the database) would stretch the chart over centuries; the chart leaves it out.
+    first_day, last_day = dates.EARLIEST, dates.latest()
+    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    counted = _from_index(session, resolved)
+    if counted is not None:
+        span = first_day.toordinal(), last_day.toordinal()
+        days = {date.fromordinal(d): n for d, n in counted.days(*span).items()}
+        claimed = counted.killed_by_claimant_and_day(*span)
+        names = dict(
+            session.execute(
+                select(Actor.id, Actor.name).where(Actor.id.in_({a for a, _ in claimed}))
+            ).all()
+        )
+        rows = [(names[a], date.fromordinal(d), k) for (a, d), k in claimed.items()]
+        return _timeline(days, rows)
     conditions = [
-        *_conditions(session, wanted, can_see_unpublished),
-        Incident.date_start.between(dates.EARLIEST, dates.latest()),
+        *filter_conditions(resolved, session.get_bind().dialect.name),
+        Incident.date_start.between(first_day, last_day),
     ]
     days = dict(
         session.execute(
@@ -177,6 +192,44 @@ def timeline(
             .group_by(Incident.date_start)
         ).all()
     )
+    per_claim = (
+        select(
+            Claim.id.label("claim_id"),
+            Claim.claimant_actor_id.label("actor_id"),
+            Incident.date_start.label("day"),
+            func.sum(func.coalesce(CasualtyFigure.high, CasualtyFigure.low)).label("killed"),
+        )
+        .join(Incident, Incident.id == Claim.incident_id)
+        .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
+        .where(
+            *conditions,
+            CasualtyFigure.outcome == "killed",
+            CasualtyFigure.part_of_total.is_(False),
+            Claim.claimant_actor_id.is_not(None),
+        )
+        .group_by(Claim.id, Claim.claimant_actor_id, Incident.date_start)
+        .subquery()
+    )
+    claimed_rows = session.execute(
+        select(Actor.name, per_claim.c.day, func.sum(per_claim.c.killed))
+        .join(Actor, Actor.id == per_claim.c.actor_id)
+        .group_by(Actor.name, per_claim.c.day)
+    ).all()
+    return _timeline(days, [(name, day, int(killed or 0)) for name, day, killed in claimed_rows])
+
+
+def _from_index(session: Session, resolved: IncidentFilter) -> Selection | None:
+    """The facet index's answers for a resolved filter, where the app keeps an index."""
+    index = index_for(session)
+    if index is None:
+        return None
+    criteria = criteria_of(session, resolved)
+    with index.current() as current:
+        return None if current is None else current.select(criteria)
+
+
+def _timeline(days: dict[date, int], rows: list[tuple[str, date, int]]) -> Timeline:
+    """Incidents per start day, and killed claimed per (claimant, start day), as a chart."""
     if not days:
         return Timeline("day", [], [])
     first, last = min(days), max(days)
@@ -198,38 +251,15 @@ def timeline(
     for day, n in days.items():
         counts[index[_bucket_of(day, size)]] += n
 
-    per_claim = (
-        select(
-            Claim.id.label("claim_id"),
-            Claim.claimant_actor_id.label("actor_id"),
-            Incident.date_start.label("day"),
-            func.sum(func.coalesce(CasualtyFigure.high, CasualtyFigure.low)).label("killed"),
-        )
-        .join(Incident, Incident.id == Claim.incident_id)
-        .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
-        .where(
-            *conditions,
-            CasualtyFigure.outcome == "killed",
-            CasualtyFigure.part_of_total.is_(False),
-            Claim.claimant_actor_id.is_not(None),
-        )
-        .group_by(Claim.id, Claim.claimant_actor_id, Incident.date_start)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Actor.name, per_claim.c.day, func.sum(per_claim.c.killed))
-        .join(Actor, Actor.id == per_claim.c.actor_id)
-        .group_by(Actor.name, per_claim.c.day)
-    ).all()
     totals: dict[str, int] = defaultdict(int)
     for name, _day, killed in rows:
-        totals[name] += int(killed or 0)
+        totals[name] += killed
     shown = sorted(totals, key=lambda n: (-totals[n], n))[:TIMELINE_CLAIMANTS]
     series: dict[str, list[int | None]] = {name: [None] * len(starts) for name in shown}
     for name, day, killed in rows:
         if name in series:
             slot = index[_bucket_of(day, size)]
-            series[name][slot] = (series[name][slot] or 0) + int(killed or 0)
+            series[name][slot] = (series[name][slot] or 0) + killed
     return Timeline(size, starts, counts, series)
 
 
@@ -247,7 +277,24 @@ def places_table(
     session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False, limit: int = 30
 ) -> list[PlaceRow]:
     """The map as a table: incidents per gazetteer place, busiest first."""
-    conditions = _conditions(session, wanted, can_see_unpublished)
+    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    counted = _from_index(session, resolved)
+    if counted is not None:
+        per_place = counted.places()
+        if not per_place:
+            return []
+        # The busiest `limit` places, with every place tied with the last of them.
+        enough = sorted((n for n, _ in per_place.values()), reverse=True)[:limit][-1]
+        shown = [
+            PlaceRow(slug, name, latitude, longitude, *per_place[place_id])
+            for place_id, slug, name, latitude, longitude in session.execute(
+                select(Place.id, Place.slug, Place.name, Place.latitude, Place.longitude).where(
+                    Place.id.in_([p for p, (n, _) in per_place.items() if n >= enough])
+                )
+            )
+        ]
+        return sorted(shown, key=lambda row: (-row.incidents, row.name))[:limit]
+    conditions = filter_conditions(resolved, session.get_bind().dialect.name)
     rows = session.execute(
         select(
             Place.slug,

@@ -81,7 +81,7 @@ def _postgresql_triggers() -> None:
     for table, incident in INCIDENT_OF.items():
         for event, rows in (("insert", ("new",)), ("update", ("new", "old")), ("delete", ("old",))):
             picks = " UNION ".join(
-                f"SELECT {incident.format(row=r)} AS id FROM {r}_rows" for r in rows
+                f"SELECT {incident.format(row=f'{r}_rows')} AS id FROM {r}_rows" for r in rows
             )
             op.execute(
                 f"CREATE FUNCTION incident_changes_{table}_{event}() RETURNS trigger"
@@ -111,10 +111,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_changes")),
     )
     op.create_index("ix_incident_changes_version", "incident_changes", ["version", "incident_id"])
-    with op.batch_alter_table("data_version") as batch:
-        batch.add_column(
-            sa.Column("changes_from", sa.BigInteger(), nullable=False, server_default="0")
-        )
+    # A plain ALTER, not batch mode: rebuilding data_version would trip its triggers on SQLite.
+    op.add_column(
+        "data_version",
+        sa.Column("changes_from", sa.BigInteger(), nullable=False, server_default="0"),
+    )
     # Nothing was written down before now.
     op.execute("UPDATE data_version SET changes_from = version + 1")
     if op.get_bind().dialect.name == "sqlite":
@@ -140,7 +141,6 @@ def downgrade() -> None:
             f" $$ BEGIN {BUMPED} RETURN NULL; END $$"
         )
         op.execute("DROP FUNCTION IF EXISTS data_version_now()")
-    with op.batch_alter_table("data_version") as batch:
-        batch.drop_column("changes_from")
+    op.drop_column("data_version", "changes_from")
     op.drop_index("ix_incident_changes_version", table_name="incident_changes")
     op.drop_table("incident_changes")

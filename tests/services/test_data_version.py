@@ -24,6 +24,8 @@ NOT_CONTENT = {
     "api_tokens",
     "changes",
     "data_version",
+    # Written by the triggers themselves, for the facet index.
+    "incident_changes",
     "login_attempts",
     # Editors' queue of possible matches: no public page shows it.
     "match_proposals",
