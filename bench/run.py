@@ -40,6 +40,7 @@ DATA = ROOT / "bench" / ".data"
 RESULTS = ROOT / "bench" / "results" / "bench.json"
 DOC = ROOT / "docs" / "performance.md"
 WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
+DISTINCT_SCRIPT = ROOT / "bench" / "wrk_distinct.lua"
 DATASETTE_REQUIREMENTS = ROOT / "bench" / "requirements-datasette.txt"
 DATASETTE_VENV = DATA / "datasette-venv"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432")
@@ -470,7 +471,7 @@ def published_incident(url: str) -> int:
     return int(middle[0][0])
 
 
-PARTS = ("queries", "cached", "export", "datasette", "rendered")
+PARTS = ("queries", "cached", "export", "datasette", "rendered", "distinct")
 
 
 def measure(
@@ -505,12 +506,73 @@ def measure(
         if "datasette" in parts and engine == "sqlite":
             result["datasette"] = measure_datasette(base, size, seconds)
 
+    if "distinct" in parts:
+        result["distinct"] = measure_distinct(engine, size, url, seconds)
+
     if "rendered" in parts:
         with app_server(url, page_cache=False) as (base, _server):
             result["rendered"] = {}
             for name, (path, headers) in pages.items():
                 log(f"{engine} {size}: {name}, page cache off")
                 result["rendered"][name] = load(base, path, seconds, headers)
+    return result
+
+
+def wrk_distinct(base: str, clients: int, seconds: int, *args: str) -> dict[str, Any]:
+    """A run of bench/wrk_distinct.lua: a new filter every request (and writes, given a token)."""
+    command = ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s"]
+    command += ["--timeout", "30s", "-s", str(DISTINCT_SCRIPT), base, "--", *args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return {"clients": clients, **json.loads(out[out.index("{") :])}
+
+
+def api_token(url: str) -> str:
+    """A bearer token for the write mix's writes (the account is made once per database)."""
+    email = "bench@example.org"
+    if not sql(url, "SELECT id FROM users WHERE email = :e", e=email):
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "user", "create", "--email", email, "--role",
+             "editor", "--password-stdin"],
+            input="a long enough password\n", text=True, check=True, capture_output=True,
+            env={**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "warning"}, cwd=ROOT,
+        )  # fmt: skip
+    out = cli("token", "create", "--email", email, "--name", "bench", url=url).stdout
+    return out.strip().rsplit(" ", 1)[-1]
+
+
+def measure_distinct(engine: str, size: int, url: str, seconds: int) -> dict[str, Any]:
+    """Readers exploring the data, each request a filter nobody asked for before, with the page
+    cache on as served: at 1 and 8 clients; then 8 and 64 clients with one request in ten a
+    write; and Datasette on the same kind of filters."""
+    runs = max(seconds, 30)
+    result: dict[str, Any] = {}
+    token = api_token(url)
+    with app_server(url, page_cache=True) as (base, _server):
+        # Datasette's copy is made from the app's export before anything is written.
+        datasette_copy = datasette_database(base, size) if engine == "sqlite" else None
+        log(f"{engine} {size}: distinct filters, warming up")
+        wrk_distinct(base, 2, 10)
+        result["reads"] = []
+        for clients in CLIENTS:
+            log(f"{engine} {size}: distinct filters, {clients} clients")
+            result["reads"].append(wrk_distinct(base, clients, runs))
+        result["write_mix"] = []
+        for clients in (8, 64):
+            log(f"{engine} {size}: distinct filters and writes, {clients} clients")
+            result["write_mix"].append(wrk_distinct(base, clients, runs, "app", token))
+    # The written incidents go, so the next run finds the database it expects.
+    from sqlalchemy import create_engine, text
+
+    writer = create_engine(url)
+    with writer.begin() as connection:
+        connection.execute(text("DELETE FROM incidents WHERE title LIKE 'Written under load%'"))
+    writer.dispose()
+    if datasette_copy is not None:
+        with datasette_server(datasette_copy) as datasette:
+            result["datasette"] = []
+            for clients in CLIENTS:
+                log(f"datasette {size}: distinct filters, {clients} clients")
+                result["datasette"].append(wrk_distinct(datasette, clients, runs, "datasette"))
     return result
 
 

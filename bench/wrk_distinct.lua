@@ -3,6 +3,9 @@
 -- an actor and a claim status. Prints one JSON object with the answers of 400 or more.
 --
 --   wrk -t2 -c8 -d30s --timeout 30s -s bench/wrk_distinct.lua http://127.0.0.1:8000
+--   ... -- app TOKEN      one request in ten a new incident through the API (the write mix)
+--   ... -- datasette      the same filters as Datasette asks them, of the app's CSV export
+--                         loaded by bench/run.py (a status becomes its "contested" column)
 local threads = {}
 
 function setup(thread)
@@ -20,6 +23,9 @@ local actors = {
 local statuses = { "unverified", "corroborated", "disputed", "denied", "retracted" }
 
 function init(args)
+  mode = args[1] or "app"
+  token = args[2]
+  counter = 0
   failed = 0
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 end
@@ -29,13 +35,37 @@ local function day(n)
   return os.date("!%Y-%m-%d", 1609459200 + n * 86400)
 end
 
+local contesting = { disputed = true, denied = true }
+
 function request()
+  counter = counter + 1
+  if token and math.random(10) == 1 then
+    local body = '{"title": "Written under load ' .. counter .. '", "date_start": "'
+      .. day(math.random(0, 5 * 365 - 1)) .. '", "event_type": "battles",'
+      .. ' "summary": "Saved while others read.", "place": "chaman"}'
+    return wrk.format("POST", "/api/v1/incidents",
+      {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
+  end
   local first = math.random(0, 5 * 365 - 8)
   local length = math.random(7, 365)
-  local path = "/incidents?from=" .. day(first) .. "&to=" .. day(first + length)
-  if math.random(2) == 1 then path = path .. "&sector=" .. sectors[math.random(#sectors)] end
-  if math.random(2) == 1 then path = path .. "&actor=" .. actors[math.random(#actors)] end
-  if math.random(2) == 1 then path = path .. "&status=" .. statuses[math.random(#statuses)] end
+  local sector = math.random(2) == 1 and sectors[math.random(#sectors)] or nil
+  local actor = math.random(2) == 1 and actors[math.random(#actors)] or nil
+  local status = math.random(2) == 1 and statuses[math.random(#statuses)] or nil
+  local path
+  if mode == "datasette" then
+    path = "/incidents/incidents?date_end__gte=" .. day(first)
+      .. "&date_start__lte=" .. day(first + length)
+      .. "&_facet_array=actor_slugs&_facet=sector&_facet=event_type&_facet=country"
+      .. "&_facet=contested&_nosuggest=1"
+    if sector then path = path .. "&sector=" .. sector end
+    if actor then path = path .. "&actor_slugs__arraycontains=" .. actor end
+    if status then path = path .. "&contested=" .. (contesting[status] and "True" or "False") end
+  else
+    path = "/incidents?from=" .. day(first) .. "&to=" .. day(first + length)
+    if sector then path = path .. "&sector=" .. sector end
+    if actor then path = path .. "&actor=" .. actor end
+    if status then path = path .. "&status=" .. status end
+  end
   return wrk.format("GET", path)
 end
 

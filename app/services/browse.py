@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
@@ -24,9 +24,13 @@ from app.services.incidents import ClaimSummary, IncidentListItem, claim_summari
 from app.services.search import escape_like, search_words, text_match_condition
 
 PAGE_SIZE = 50
+FACET_PARAMETERS = (
+    *("actor", "status", "sector", "province", "district", "type", "country", "reported_by"),
+)
 ACTOR_FACET_SIZE = 15
 DISTRICT_FACET_SIZE = 15
 COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
+Answer = TypeVar("Answer")
 
 
 @dataclass
@@ -325,9 +329,9 @@ def _counted_in_sql(session: Session, wanted: IncidentFilter, dialect: str) -> F
     )
 
 
-def _counted_in_index(session: Session, selection: Selection) -> FacetRows:
+def _counted_in_index(session: Session, counts: dict[str, dict[Any, int]]) -> FacetRows:
     """The index counts by id; the names come from the small tables, ordered as SQL orders."""
-    actor_counts = selection.counts("actor")
+    actor_counts = counts["actor"]
     actors = sorted(
         (
             (slug, name, actor_counts[actor_id])
@@ -337,7 +341,7 @@ def _counted_in_index(session: Session, selection: Selection) -> FacetRows:
         ),
         key=lambda row: (-row[2], row[1]),
     )
-    sector_counts = selection.counts("sector")
+    sector_counts = counts["sector"]
     sectors = [
         (slug, name, sector_counts[sector_id])
         for sector_id, slug, name in session.execute(
@@ -346,8 +350,8 @@ def _counted_in_index(session: Session, selection: Selection) -> FacetRows:
             .order_by(Sector.position)
         )
     ]
-    district_counts = selection.counts("district")
-    province_counts = selection.counts("province")
+    district_counts = counts["district"]
+    province_counts = counts["province"]
     districts: list[tuple[str, str, int]] = []
     by_province: dict[tuple[str, str], int] = defaultdict(int)
     for district_id, slug, name, province_slug, province in session.execute(
@@ -361,16 +365,16 @@ def _counted_in_index(session: Session, selection: Selection) -> FacetRows:
             by_province[province_slug, province] += province_counts[district_id]
     return FacetRows(
         actors=actors,
-        statuses=selection.counts("status"),
+        statuses=counts["status"],
         sectors=sectors,
         districts=sorted(districts, key=lambda row: (-row[2], row[1])),
         provinces=sorted(
             ((slug, name, n) for (slug, name), n in by_province.items()),
             key=lambda row: (-row[2], row[1]),
         ),
-        types=selection.counts("type"),
-        countries=sorted(selection.counts("country").items()),
-        reporters={r: selection.counts("reported_by").get(r, 0) for r in REPORTERS},
+        types=counts["type"],
+        countries=sorted(counts["country"].items()),
+        reporters={r: counts["reported_by"].get(r, 0) for r in REPORTERS},
     )
 
 
@@ -510,6 +514,20 @@ def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
     )
 
 
+def ask_index(
+    session: Session, resolved: IncidentFilter, ask: Callable[[Selection], Answer]
+) -> Answer | None:
+    """`ask` of the facet index's selection for a resolved filter; None where the app keeps no
+    index (then the caller counts in SQL). The index is locked while `ask` runs, so `ask` only
+    reads the selection: names and rows are looked up after."""
+    index = index_for(session)
+    if index is None:
+        return None
+    criteria = criteria_of(session, resolved)
+    with index.current() as current:
+        return None if current is None else ask(current.select(criteria))
+
+
 def incidents_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]:
     """These incidents with what a list row shows, in the order given."""
     found = {
@@ -543,18 +561,20 @@ def browse_incidents(
     facet index where the app keeps one (services/facet_index.py), otherwise in SQL."""
     resolved, notices = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
     offset = (resolved.page - 1) * page_size
-    index = index_for(session)
-    if index is not None:
-        criteria = criteria_of(session, resolved)
-        with index.current() as current:
-            if current is not None:
-                selection = current.select(criteria)
-                total = selection.total
-                page_ids = selection.page_ids(resolved.sort, offset, page_size)
-                rows = _counted_in_index(session, selection)
-        if current is not None:
-            items = incidents_by_id(session, page_ids)
-            return _result(session, resolved, notices, items, total, rows, page_size)
+    counted = ask_index(
+        session,
+        resolved,
+        lambda selection: (
+            selection.total,
+            selection.page_ids(resolved.sort, offset, page_size),
+            {parameter: selection.counts(parameter) for parameter in FACET_PARAMETERS},
+        ),
+    )
+    if counted is not None:
+        total, page_ids, counts = counted
+        items = incidents_by_id(session, page_ids)
+        rows = _counted_in_index(session, counts)
+        return _result(session, resolved, notices, items, total, rows, page_size)
     dialect = session.get_bind().dialect.name
     conditions = filter_conditions(resolved, dialect)
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0

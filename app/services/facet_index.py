@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.db import Database
+from app.db import Database, create_db_engine
 from app.importers import DATASET_LABELS
 from app.models.vocab import ClaimStatus, ReviewState
 
@@ -353,7 +353,11 @@ class FacetIndex:
     """One engine's incidents as columns, brought up to date before each answer."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        # Its own connection, used only under the lock: requests waiting for the lock hold the
+        # app's pooled connections, and catching up must never wait for one of those.
+        self.engine = create_db_engine(
+            engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
+        )
         self.dialect = engine.dialect.name
         self.statements = _statements(self.dialect)
         self.version: int | None = None
@@ -619,7 +623,9 @@ def enable(engine: Engine) -> FacetIndex:
 
 
 def disable(engine: Engine) -> None:
-    _indexes.pop(engine, None)
+    index = _indexes.pop(engine, None)
+    if index is not None:
+        index.engine.dispose()
 
 
 def index_for(session: Session) -> FacetIndex | None:

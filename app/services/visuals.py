@@ -18,9 +18,8 @@ from app import dates
 from app.models import Actor, CasualtyFigure, Claim, Incident, Place, Sector
 from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
-from app.services.browse import criteria_of, filter_conditions, list_items, resolve_filter
+from app.services.browse import ask_index, filter_conditions, list_items, resolve_filter
 from app.services.claims import format_range
-from app.services.facet_index import Selection, index_for
 from app.services.incidents import IncidentListItem, places_visible_to
 from app.slugs import slugify
 
@@ -169,11 +168,15 @@ def timeline(
     # the database) would stretch the chart over centuries; the chart leaves it out.
     first_day, last_day = dates.EARLIEST, dates.latest()
     resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
-    counted = _from_index(session, resolved)
+    span = first_day.toordinal(), last_day.toordinal()
+    counted = ask_index(
+        session,
+        resolved,
+        lambda selection: (selection.days(*span), selection.killed_by_claimant_and_day(*span)),
+    )
     if counted is not None:
-        span = first_day.toordinal(), last_day.toordinal()
-        days = {date.fromordinal(d): n for d, n in counted.days(*span).items()}
-        claimed = counted.killed_by_claimant_and_day(*span)
+        days = {date.fromordinal(d): n for d, n in counted[0].items()}
+        claimed = counted[1]
         names = dict(
             session.execute(
                 select(Actor.id, Actor.name).where(Actor.id.in_({a for a, _ in claimed}))
@@ -216,16 +219,6 @@ def timeline(
         .group_by(Actor.name, per_claim.c.day)
     ).all()
     return _timeline(days, [(name, day, int(killed or 0)) for name, day, killed in claimed_rows])
-
-
-def _from_index(session: Session, resolved: IncidentFilter) -> Selection | None:
-    """The facet index's answers for a resolved filter, where the app keeps an index."""
-    index = index_for(session)
-    if index is None:
-        return None
-    criteria = criteria_of(session, resolved)
-    with index.current() as current:
-        return None if current is None else current.select(criteria)
 
 
 def _timeline(days: dict[date, int], rows: list[tuple[str, date, int]]) -> Timeline:
@@ -278,9 +271,8 @@ def places_table(
 ) -> list[PlaceRow]:
     """The map as a table: incidents per gazetteer place, busiest first."""
     resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
-    counted = _from_index(session, resolved)
-    if counted is not None:
-        per_place = counted.places()
+    per_place = ask_index(session, resolved, lambda selection: selection.places())
+    if per_place is not None:
         if not per_place:
             return []
         # The busiest `limit` places, with every place tied with the last of them.
