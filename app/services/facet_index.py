@@ -140,13 +140,53 @@ class _Columns:
 
 
 class _Pairs(_Columns):
-    """Rows that belong to an incident (its actors, its claims' tolls), `pos` naming its row."""
+    """Rows that belong to an incident (its actors, its claims' tolls), `pos` naming its row.
+    Each incident's pairs sit together, `first` and `count` saying where, so a filter reads the
+    pairs of the incidents it matches rather than all of them."""
 
-    def drop(self, positions: np.ndarray) -> None:
+    def __init__(self, dtypes: dict[str, Any]) -> None:
+        super().__init__({"pos": np.int32, **dtypes})
+        self.first = np.zeros(1024, np.int64)
+        self.count = np.zeros(1024, np.int64)
+
+    def _fit(self, rows: int) -> None:
+        if rows > len(self.first):
+            grown = max(rows, 2 * len(self.first))
+            self.first = np.concatenate([self.first, np.zeros(grown - len(self.first), np.int64)])
+            self.count = np.concatenate([self.count, np.zeros(grown - len(self.count), np.int64)])
+
+    def add(self, columns: dict[str, np.ndarray]) -> None:
+        """Pairs of incidents that have none now (new ones, or ones just dropped)."""
+        order = np.argsort(columns["pos"], kind="stable")
+        start = self.n
+        self.append({name: values[order] for name, values in columns.items()})
+        rows, firsts, counts = np.unique(self["pos"][start:], return_index=True, return_counts=True)
+        if len(rows):
+            self._fit(int(rows[-1]) + 1)
+            self.first[rows] = start + firsts
+            self.count[rows] = counts
+
+    def of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The indices of these rows' pairs, and for each the place of its row in `rows`."""
+        if len(rows):
+            self._fit(int(rows.max()) + 1)
+        counts = self.count[rows]
+        starts = self.first[rows]
+        ends = np.cumsum(counts)
+        total = int(ends[-1]) if len(ends) else 0
+        shift = np.repeat(starts - (ends - counts), counts)
+        return np.arange(total) + shift, np.repeat(np.arange(len(rows)), counts)
+
+    def drop(self, rows: np.ndarray) -> None:
+        indices, _ = self.of(rows)
+        self.arrays["pos"][indices] = GONE
+        self.count[rows] = 0
         owner = self["pos"]
-        owner[np.isin(owner, positions)] = GONE
         if self.n > 4096 and np.count_nonzero(owner == GONE) > self.n // 2:
             keep = owner != GONE
+            moved_to = np.cumsum(keep) - 1
+            live = np.flatnonzero(self.count)
+            self.first[live] = moved_to[self.first[live]]
             for array in self.arrays.values():
                 kept = array[: self.n][keep]
                 array[: len(kept)] = kept
@@ -182,7 +222,10 @@ class Selection:
     def __init__(self, index: FacetIndex, criteria: Criteria) -> None:
         self.index = index
         columns = index.columns
-        base = np.isin(columns["state"], [STATE_CODES[s] for s in criteria.states])
+        states = [STATE_CODES[s] for s in criteria.states]
+        base = (
+            columns["state"] == states[0] if len(states) == 1 else np.isin(columns["state"], states)
+        )
         if criteria.day_from is not None:
             base &= columns["end"] >= criteria.day_from
         if criteria.day_to is not None:
@@ -193,11 +236,11 @@ class Selection:
         # Each set parameter's test, over self.rows.
         self.tests: dict[str, np.ndarray] = {}
         if criteria.actor_ids is not None:
-            pairs = index.actor_pairs
-            having = np.zeros(columns.n, bool)
-            having[pairs["pos"][np.isin(pairs["actor"], criteria.actor_ids)]] = True
-            having[GONE] = False
-            self.tests["actor"] = having[self.rows]
+            pairs, owners = index.actor_pairs.of(self.rows)
+            named = np.isin(index.actor_pairs["actor"][pairs], criteria.actor_ids)
+            having = np.zeros(len(self.rows), bool)
+            having[owners[named]] = True
+            self.tests["actor"] = having
         if criteria.statuses is not None:
             bits = sum(STATUS_BITS[s] for s in criteria.statuses)
             self.tests["status"] = (columns["statuses"][self.rows] & bits) != 0
@@ -242,11 +285,8 @@ class Selection:
         rows = self._rows_without(parameter)
         columns = self.index.columns
         if parameter == "actor":
-            pairs = self.index.actor_pairs
-            chosen = np.zeros(columns.n, bool)
-            chosen[rows] = True
-            chosen[GONE] = False
-            return _nonzero(np.bincount(pairs["actor"][chosen[pairs["pos"]]]))
+            pairs, _ = self.index.actor_pairs.of(rows)
+            return _nonzero(np.bincount(self.index.actor_pairs["actor"][pairs]))
         if parameter == "status":
             bits = columns["statuses"][rows]
             return {s: int(np.count_nonzero(bits & b)) for s, b in STATUS_BITS.items()}
@@ -308,11 +348,8 @@ class Selection:
     def killed_by_claimant_and_day(self, first: int, last: int) -> dict[tuple[int, int], int]:
         """Total killed claimed per (claimant actor id, start day) over the matching incidents."""
         columns, pairs = self.index.columns, self.index.killed_pairs
-        chosen = np.zeros(columns.n, bool)
-        chosen[self.matching] = True
-        chosen[GONE] = False
-        picked = chosen[pairs["pos"]]
-        days = columns["start"][pairs["pos"][picked]]
+        picked, owners = pairs.of(self.matching)
+        days = columns["start"][self.matching][owners]
         actors, killed = pairs["actor"][picked], pairs["killed"][picked]
         within = (days >= first) & (days <= last)
         keys = actors[within].astype(np.int64) << 32 | days[within].astype(np.int64)
@@ -384,8 +421,8 @@ class FacetIndex:
             }
         )
         self.columns.append({"id": np.zeros(1, np.int64)})  # row 0: no incident
-        self.actor_pairs = _Pairs({"pos": np.int32, "actor": np.int32})
-        self.killed_pairs = _Pairs({"pos": np.int32, "actor": np.int32, "killed": np.int64})
+        self.actor_pairs = _Pairs({"actor": np.int32})
+        self.killed_pairs = _Pairs({"actor": np.int32, "killed": np.int64})
         self.type_names: list[str] = [""]
         self.type_codes: dict[str, int] = {"": 0}
         self.country_names: list[str] = [""]
@@ -523,11 +560,11 @@ class FacetIndex:
         if actor_rows:
             at, hit = positions([r[0] for r in actor_rows])
             actors = np.array([r[1] for r in actor_rows], np.int32)
-            self.actor_pairs.append({"pos": at[hit], "actor": actors[hit]})
+            self.actor_pairs.add({"pos": at[hit], "actor": actors[hit]})
         killed_rows = rows("killed")
         if killed_rows:
             at, hit = positions([r[0] for r in killed_rows])
-            self.killed_pairs.append(
+            self.killed_pairs.add(
                 {
                     "pos": at[hit],
                     "actor": np.array([r[1] for r in killed_rows], np.int32)[hit],
