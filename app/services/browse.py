@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, event, func, or_, select, union
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
@@ -31,6 +31,7 @@ ACTOR_FACET_SIZE = 15
 DISTRICT_FACET_SIZE = 15
 COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
 Answer = TypeVar("Answer")
+REMEMBERED = "browse.remembered"
 
 
 @dataclass
@@ -62,11 +63,38 @@ class BrowseResult:
         return max(1, -(-self.total // self.page_size))
 
 
+def _remembered(session: Session, key: tuple[Any, ...], work: Callable[[], Answer]) -> Answer:
+    """`work`'s answer, kept for the rest of the session's transaction: a list page resolves its
+    filter for the list, the timeline and the places table alike."""
+    kept = session.info.setdefault(REMEMBERED, {})
+    if key not in kept:
+        kept[key] = work()
+    answer: Answer = kept[key]
+    return answer
+
+
+@event.listens_for(Session, "after_transaction_end")
+@event.listens_for(Session, "after_flush")
+def _forget(session: Session, *_: Any) -> None:
+    session.info.pop(REMEMBERED, None)
+
+
 def resolve_filter(
     session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
 ) -> tuple[IncidentFilter, list[Problem]]:
     """Actors by slug, name or alias become slugs; unknown actors and sectors are dropped with a
     notice, so an old shared link still opens."""
+    resolved, notices = _remembered(
+        session,
+        ("resolved", wanted, can_see_unpublished),
+        lambda: _resolve(session, wanted, can_see_unpublished),
+    )
+    return resolved, list(notices)
+
+
+def _resolve(
+    session: Session, wanted: IncidentFilter, can_see_unpublished: bool
+) -> tuple[IncidentFilter, list[Problem]]:
     notices: list[Problem] = []
     actors: list[str] = []
     if wanted.actors:
@@ -523,7 +551,7 @@ def ask_index(
     index = index_for(session)
     if index is None:
         return None
-    criteria = criteria_of(session, resolved)
+    criteria = _remembered(session, ("criteria", resolved), lambda: criteria_of(session, resolved))
     with index.current() as current:
         return None if current is None else ask(current.select(criteria))
 

@@ -338,27 +338,27 @@ class Selection:
 
     # -- the timeline and the places table -----------------------------------------------------
 
-    def days(self, first: int, last: int) -> dict[int, int]:
-        """Matching incidents per start day (as ordinals), within first..last."""
+    def days(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """Matching incidents per start day (as ordinals), within first..last: the days, and
+        how many started on each."""
         starts = self.index.columns["start"][self.matching]
         starts = starts[(starts >= first) & (starts <= last)]
-        values, counts = np.unique(starts, return_counts=True)
-        return dict(zip(values.tolist(), counts.tolist(), strict=True))
+        return np.unique(starts, return_counts=True)
 
-    def killed_by_claimant_and_day(self, first: int, last: int) -> dict[tuple[int, int], int]:
-        """Total killed claimed per (claimant actor id, start day) over the matching incidents."""
+    def killed_by_claimant_and_day(
+        self, first: int, last: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Total killed claimed per claimant actor and start day over the matching incidents,
+        within first..last: actor ids, days and totals, one entry per actor and day."""
         columns, pairs = self.index.columns, self.index.killed_pairs
         picked, owners = pairs.of(self.matching)
-        days = columns["start"][self.matching][owners]
-        actors, killed = pairs["actor"][picked], pairs["killed"][picked]
+        days = columns["start"][self.matching][owners].astype(np.int64)
+        actors, killed = pairs["actor"][picked].astype(np.int64), pairs["killed"][picked]
         within = (days >= first) & (days <= last)
-        keys = actors[within].astype(np.int64) << 32 | days[within].astype(np.int64)
+        keys = actors[within] << 32 | days[within]
         unique, inverse = np.unique(keys, return_inverse=True)
         sums = np.bincount(inverse, weights=killed[within], minlength=len(unique))
-        return {
-            (int(k >> 32), int(k & 0xFFFFFFFF)): int(s)
-            for k, s in zip(unique.tolist(), sums.tolist(), strict=True)
-        }
+        return unique >> 32, unique & 0xFFFFFFFF, sums.astype(np.int64)
 
     def places(self) -> dict[int, tuple[int, int | None]]:
         """Per place id: matching incidents there, and the highest killed claimed (None: none)."""

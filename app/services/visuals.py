@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
@@ -175,26 +176,21 @@ def timeline(
         lambda selection: (selection.days(*span), selection.killed_by_claimant_and_day(*span)),
     )
     if counted is not None:
-        days = {date.fromordinal(d): n for d, n in counted[0].items()}
-        claimed = counted[1]
-        names = dict(
+        (day_ordinals, day_counts), (actor_ids, claim_days, killed) = counted
+        names_by_id = dict(
             session.execute(
-                select(Actor.id, Actor.name).where(Actor.id.in_({a for a, _ in claimed}))
+                select(Actor.id, Actor.name).where(Actor.id.in_(set(actor_ids.tolist())))
             ).all()
         )
-        rows = [(names[a], date.fromordinal(d), k) for (a, d), k in claimed.items()]
-        return _timeline(days, rows)
+        claimants = [names_by_id[a] for a in actor_ids.tolist()]
+        return _timeline(day_ordinals, day_counts, claimants, claim_days, killed)
     conditions = [
         *filter_conditions(resolved, session.get_bind().dialect.name),
         Incident.date_start.between(first_day, last_day),
     ]
-    days = dict(
-        session.execute(
-            select(Incident.date_start, func.count())
-            .where(*conditions)
-            .group_by(Incident.date_start)
-        ).all()
-    )
+    days = session.execute(
+        select(Incident.date_start, func.count()).where(*conditions).group_by(Incident.date_start)
+    ).all()
     per_claim = (
         select(
             Claim.id.label("claim_id"),
@@ -213,19 +209,33 @@ def timeline(
         .group_by(Claim.id, Claim.claimant_actor_id, Incident.date_start)
         .subquery()
     )
-    claimed_rows = session.execute(
+    claimed = session.execute(
         select(Actor.name, per_claim.c.day, func.sum(per_claim.c.killed))
         .join(Actor, Actor.id == per_claim.c.actor_id)
         .group_by(Actor.name, per_claim.c.day)
     ).all()
-    return _timeline(days, [(name, day, int(killed or 0)) for name, day, killed in claimed_rows])
+    return _timeline(
+        np.array([day.toordinal() for day, _ in days], np.int64),
+        np.array([n for _, n in days], np.int64),
+        [name for name, _, _ in claimed],
+        np.array([day.toordinal() for _, day, _ in claimed], np.int64),
+        np.array([int(killed or 0) for _, _, killed in claimed], np.int64),
+    )
 
 
-def _timeline(days: dict[date, int], rows: list[tuple[str, date, int]]) -> Timeline:
-    """Incidents per start day, and killed claimed per (claimant, start day), as a chart."""
-    if not days:
+def _timeline(
+    day_ordinals: np.ndarray,
+    day_counts: np.ndarray,
+    claimants: list[str],
+    claim_days: np.ndarray,
+    killed: np.ndarray,
+) -> Timeline:
+    """Incidents per start day, and killed claimed by each claimant per start day (one entry
+    per claimant and day), as a chart of buckets sized to the span."""
+    if not len(day_ordinals):
         return Timeline("day", [], [])
-    first, last = min(days), max(days)
+    first = date.fromordinal(int(day_ordinals.min()))
+    last = date.fromordinal(int(day_ordinals.max()))
     span = (last - first).days
     size = (
         "day"
@@ -239,21 +249,27 @@ def _timeline(days: dict[date, int], rows: list[tuple[str, date, int]]) -> Timel
     starts = [_bucket_of(first, size)]
     while _next_bucket(starts[-1], size) <= last:
         starts.append(_next_bucket(starts[-1], size))
-    index = {start: i for i, start in enumerate(starts)}
-    counts = [0] * len(starts)
-    for day, n in days.items():
-        counts[index[_bucket_of(day, size)]] += n
+    edges = np.array([start.toordinal() for start in starts], np.int64)
 
-    totals: dict[str, int] = defaultdict(int)
-    for name, _day, killed in rows:
-        totals[name] += killed
-    shown = sorted(totals, key=lambda n: (-totals[n], n))[:TIMELINE_CLAIMANTS]
-    series: dict[str, list[int | None]] = {name: [None] * len(starts) for name in shown}
-    for name, day, killed in rows:
-        if name in series:
-            slot = index[_bucket_of(day, size)]
-            series[name][slot] = (series[name][slot] or 0) + killed
-    return Timeline(size, starts, counts, series)
+    def slots(ordinals: np.ndarray) -> np.ndarray:
+        return np.searchsorted(edges, ordinals, side="right") - 1
+
+    counts = np.bincount(slots(day_ordinals), weights=day_counts, minlength=len(starts))
+    names = sorted(set(claimants))
+    name_of = np.array([names.index(n) for n in claimants], np.int64)
+    totals = np.bincount(name_of, weights=killed, minlength=len(names))
+    shown = sorted(range(len(names)), key=lambda k: (-totals[k], names[k]))[:TIMELINE_CLAIMANTS]
+    claim_slots = slots(claim_days)
+    series: dict[str, list[int | None]] = {}
+    for k in shown:
+        mine = name_of == k
+        sums = np.bincount(claim_slots[mine], weights=killed[mine], minlength=len(starts))
+        claimed = np.bincount(claim_slots[mine], minlength=len(starts)) > 0
+        series[names[k]] = [
+            int(total) if was else None
+            for total, was in zip(sums.tolist(), claimed.tolist(), strict=True)
+        ]
+    return Timeline(size, starts, [int(n) for n in counts.tolist()], series)
 
 
 @dataclass(frozen=True)
