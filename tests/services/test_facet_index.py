@@ -274,3 +274,25 @@ def test_the_filters_compared_set_every_parameter(database: Database, placed: in
         if getattr(wanted, name) != getattr(defaults, name)
     }
     assert set_somewhere == parameters
+
+
+def test_pairs_of_rewritten_incidents_are_compacted_and_still_agree(
+    database: Database, worker: Database, reference: None
+) -> None:
+    """Most of the actors and tolls rewritten at once: the dropped pairs outnumber the live
+    ones, the pair arrays are compacted, and every answer still agrees."""
+    synthesize(database, 2_500, seed=5)
+    assert_agrees(worker, database)
+    with worker.read() as s:
+        index = facet_index.index_for(s)
+    assert index is not None
+    pairs_before = index.actor_pairs.n
+    assert pairs_before > 4096
+    with database.write() as s:
+        s.execute(
+            text("UPDATE incident_actors SET position = position + 1 WHERE incident_id % 4 > 0")
+        )
+        s.execute(text("UPDATE casualty_figures SET low = low + 1"))
+    assert_agrees(worker, database)
+    assert index.rebuilds == 1
+    assert index.actor_pairs.n == pairs_before, "the dropped pairs were compacted away"
