@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, event, func, or_, select, union
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
@@ -564,9 +564,10 @@ def incidents_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]:
             select(Incident)
             .where(Incident.id.in_(ids))
             .options(
-                selectinload(Incident.place),
-                selectinload(Incident.sector),
-                selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
+                # Two statements, not four: the place and sector come joined to their incident.
+                joinedload(Incident.place),
+                joinedload(Incident.sector),
+                selectinload(Incident.actor_links).joinedload(IncidentActor.actor),
             )
         )
     }

@@ -49,6 +49,8 @@ DATASET_BITS = {dataset: 1 << i for i, dataset in enumerate(DATASET_LABELS)}
 REBUILD_ABOVE = 100_000
 CHUNK = 500  # ids per IN list
 KEPT_SELECTIONS = 8
+# Up to this many (actor, day) slots the timeline's sums are a count; past it, a sort.
+DENSE_LIMIT = 4_000_000
 # The change log keeps this many versions (transactions) back; the app prunes it on start.
 KEEP_VERSIONS = 10_000
 
@@ -343,7 +345,12 @@ class Selection:
         how many started on each."""
         starts = self.index.columns["start"][self.matching]
         starts = starts[(starts >= first) & (starts <= last)]
-        return np.unique(starts, return_counts=True)
+        if not len(starts):
+            return starts, starts
+        low = int(starts.min())
+        counts = np.bincount(starts - low)
+        found = np.flatnonzero(counts)
+        return found + low, counts[found]
 
     def killed_by_claimant_and_day(
         self, first: int, last: int
@@ -353,12 +360,27 @@ class Selection:
         columns, pairs = self.index.columns, self.index.killed_pairs
         picked, owners = pairs.of(self.matching)
         days = columns["start"][self.matching][owners].astype(np.int64)
-        actors, killed = pairs["actor"][picked].astype(np.int64), pairs["killed"][picked]
         within = (days >= first) & (days <= last)
-        keys = actors[within] << 32 | days[within]
-        unique, inverse = np.unique(keys, return_inverse=True)
-        sums = np.bincount(inverse, weights=killed[within], minlength=len(unique))
-        return unique >> 32, unique & 0xFFFFFFFF, sums.astype(np.int64)
+        days = days[within]
+        actors = pairs["actor"][picked][within].astype(np.int64)
+        killed = pairs["killed"][picked][within]
+        if not len(days):
+            return actors, days, killed
+        # Each (actor, day) as one small number, so adding up is a count, not a sort.
+        low, span = int(days.min()), int(days.max() - days.min()) + 1
+        present = np.flatnonzero(np.bincount(actors))
+        if len(present) * span > DENSE_LIMIT:
+            keys = actors << 32 | days
+            unique, inverse = np.unique(keys, return_inverse=True)
+            sums = np.bincount(inverse, weights=killed, minlength=len(unique))
+            return unique >> 32, unique & 0xFFFFFFFF, sums.astype(np.int64)
+        code = np.zeros(int(present[-1]) + 1, np.int64)
+        code[present] = np.arange(len(present))
+        keys = code[actors] * span + (days - low)
+        size = len(present) * span
+        sums = np.bincount(keys, weights=killed, minlength=size)
+        found = np.flatnonzero(np.bincount(keys, minlength=size))
+        return present[found // span], found % span + low, sums[found].astype(np.int64)
 
     def places(self) -> dict[int, tuple[int, int | None]]:
         """Per place id: matching incidents there, and the highest killed claimed (None: none)."""
