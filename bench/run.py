@@ -561,9 +561,11 @@ def measure_distinct(engine: str, size: int, url: str, seconds: int) -> dict[str
             log(f"{engine} {size}: distinct filters and writes, {clients} clients")
             result["write_mix"].append(wrk_distinct(base, clients, runs, "app", token))
     # The written incidents go, so the next run finds the database it expects.
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    writer = create_engine(url)
+    from app.db import create_db_engine
+
+    writer = create_db_engine(url)  # SQLite's foreign keys on: the search rows go with them
     with writer.begin() as connection:
         connection.execute(text("DELETE FROM incidents WHERE title LIKE 'Written under load%'"))
     writer.dispose()

@@ -51,7 +51,7 @@ MIXED_SCRIPT = ROOT / "bench" / "wrk_mixed.lua"
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://root@127.0.0.1:5432")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 IMPORT_ROWS = 20_000
-LOAD_INCIDENTS = 20_000
+LOAD_INCIDENTS = 100_000
 
 
 def _env(url: str, **extra: str) -> dict[str, str]:
@@ -349,9 +349,9 @@ def restart_postgres_under_load(seconds: int = 40) -> dict[str, Any]:
 # --- 4. 64 clients, mixed reading and writing -----------------------------------------------------
 
 
-def load(engine: str, seconds: int, clients: int) -> dict[str, Any]:
+def load(engine: str, seconds: int, clients: int, incidents: int) -> dict[str, Any]:
     url = fresh_database(engine, "incidents_soak_load")
-    cli(url, "synth", "--incidents", str(LOAD_INCIDENTS), "--seed", "2")
+    cli(url, "synth", "--incidents", str(incidents), "--seed", "2")
     analyse(url)  # planner statistics for the bulk load, as bench/run.py has them
     token = api_token(url)
     start = checks(url)
@@ -454,6 +454,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--only", default="import,saves,restart,load")
+    parser.add_argument("--load-incidents", type=int, default=LOAD_INCIDENTS)
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"engines": {}}
@@ -469,7 +470,7 @@ def main() -> int:
             parts["restart_postgres"] = restart_postgres_under_load()
         if "load" in only:
             log(f"{engine}: {args.clients} clients for {args.seconds} s")
-            parts["load"] = load(engine, args.seconds, args.clients)
+            parts["load"] = load(engine, args.seconds, args.clients, args.load_incidents)
             log(f"{engine}: {parts['load']}")
     report = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "engines": engines}
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")

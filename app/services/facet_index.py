@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database, create_db_engine
 from app.importers import DATASET_LABELS
-from app.models.vocab import ClaimStatus, ReviewState
+from app.models.vocab import CONTESTING_STATUSES, ClaimStatus, ReviewState
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,27 @@ def _statements(dialect: str) -> dict[str, str]:
             " AND claims.claimant_actor_id IS NOT NULL AND {where}"
             " GROUP BY claims.id, claims.incident_id, claims.claimant_actor_id"
         ),
+        "claimants": CLAIMANTS,
     }
+
+
+# Each claimant's toll per incident, as the home page adds them up (services/visuals.py,
+# glance): per claim its lowest, best (where every figure gives one) and highest total; per
+# incident and claimant the lowest low, the best of a lone claim, the highest total.
+CLAIMANTS = (
+    "SELECT incident_id, actor_id, min(low),"
+    " CASE WHEN count(*) = 1 THEN max(best) END, max(total) FROM ("
+    "SELECT claims.incident_id AS incident_id, claims.claimant_actor_id AS actor_id,"
+    " sum(casualty_figures.low) AS low,"
+    " CASE WHEN count(casualty_figures.best) = count(*) THEN sum(casualty_figures.best) END"
+    " AS best,"
+    " sum(coalesce(casualty_figures.high, casualty_figures.low)) AS total"
+    " FROM claims JOIN casualty_figures ON casualty_figures.claim_id = claims.id"
+    " WHERE casualty_figures.outcome = 'killed' AND NOT casualty_figures.part_of_total"
+    " AND claims.claimant_actor_id IS NOT NULL AND {where}"
+    " GROUP BY claims.id, claims.incident_id, claims.claimant_actor_id) AS per_claim"
+    " GROUP BY incident_id, actor_id"
+)
 
 
 # The column naming the incident in each statement's table.
@@ -110,6 +130,7 @@ INCIDENT_COLUMN = {
     "statuses": "incident_id",
     "datasets": "incident_id",
     "killed": "claims.incident_id",
+    "claimants": "claims.incident_id",
 }
 
 
@@ -382,6 +403,35 @@ class Selection:
         found = np.flatnonzero(np.bincount(keys, minlength=size))
         return present[found // span], found % span + low, sums[found].astype(np.int64)
 
+    def contested(self) -> int:
+        """How many matching incidents have a claim in a contesting status."""
+        bits = sum(STATUS_BITS[s] for s in CONTESTING_STATUSES)
+        return int(np.count_nonzero(self.index.columns["statuses"][self.matching] & bits))
+
+    def claimed_by_actor(self) -> dict[int, tuple[int, int | None, int]]:
+        """Per claimant actor id, over the matching incidents: the sum of its lowest claims,
+        of its best ones (None unless every incident has one), and of its highest."""
+        pairs = self.index.claimant_pairs
+        picked, _ = pairs.of(self.matching)
+        actors = pairs["actor"][picked]
+        if not len(actors):
+            return {}
+        best = pairs["best"][picked]
+        size = int(actors.max()) + 1
+        low = np.bincount(actors, weights=pairs["low"][picked], minlength=size)
+        high = np.bincount(actors, weights=pairs["high"][picked], minlength=size)
+        with_best = np.bincount(actors, weights=best >= 0, minlength=size)
+        best_sum = np.bincount(actors, weights=np.maximum(best, 0), minlength=size)
+        claims = np.bincount(actors, minlength=size)
+        return {
+            int(a): (
+                int(low[a]),
+                int(best_sum[a]) if with_best[a] == claims[a] else None,
+                int(high[a]),
+            )
+            for a in np.flatnonzero(claims)
+        }
+
     def places(self) -> dict[int, tuple[int, int | None]]:
         """Per place id: matching incidents there, and the highest killed claimed (None: none)."""
         columns = self.index.columns
@@ -445,6 +495,9 @@ class FacetIndex:
         self.columns.append({"id": np.zeros(1, np.int64)})  # row 0: no incident
         self.actor_pairs = _Pairs({"actor": np.int32})
         self.killed_pairs = _Pairs({"actor": np.int32, "killed": np.int64})
+        self.claimant_pairs = _Pairs(
+            {"actor": np.int32, "low": np.int64, "best": np.int64, "high": np.int64}
+        )
         self.type_names: list[str] = [""]
         self.type_codes: dict[str, int] = {"": 0}
         self.country_names: list[str] = [""]
@@ -544,6 +597,7 @@ class FacetIndex:
         self.columns.arrays["state"][stale] = GONE
         self.actor_pairs.drop(stale)
         self.killed_pairs.drop(stale)
+        self.claimant_pairs.drop(stale)
         self.columns.arrays["statuses"][stale] = 0
         self.columns.arrays["datasets"][stale] = 0
         for chunk in range(0, len(ids), CHUNK):
@@ -591,6 +645,20 @@ class FacetIndex:
                     "pos": at[hit],
                     "actor": np.array([r[1] for r in killed_rows], np.int32)[hit],
                     "killed": np.array([r[2] for r in killed_rows], np.int64)[hit],
+                }
+            )
+        claimant_rows = rows("claimants")
+        if claimant_rows:
+            at, hit = positions([r[0] for r in claimant_rows])
+            self.claimant_pairs.add(
+                {
+                    "pos": at[hit],
+                    "actor": np.array([r[1] for r in claimant_rows], np.int32)[hit],
+                    "low": np.array([r[2] or 0 for r in claimant_rows], np.int64)[hit],
+                    "best": np.array(
+                        [-1 if r[3] is None else r[3] for r in claimant_rows], np.int64
+                    )[hit],
+                    "high": np.array([r[4] or 0 for r in claimant_rows], np.int64)[hit],
                 }
             )
         statuses = self.columns.arrays["statuses"]

@@ -357,6 +357,35 @@ class Glance:
 
 
 def glance(session: Session, *, since: date | None = None) -> Glance:
+    counted = ask_index(
+        session,
+        IncidentFilter(date_from=since),
+        lambda selection: (
+            selection.total,
+            selection.contested(),
+            selection.claimed_by_actor(),
+            selection.counts("sector"),
+        ),
+    )
+    if counted is not None:
+        incidents, contested, claimed, sector_counts = counted
+        actors = session.execute(
+            select(Actor.id, Actor.slug, Actor.name).where(Actor.id.in_(claimed))
+        ).all()
+        sectors = session.execute(
+            select(Sector.id, Sector.slug, Sector.name)
+            .where(Sector.id.in_(sector_counts))
+            .order_by(Sector.position)
+        ).all()
+        return Glance(
+            incidents=incidents,
+            contested=contested,
+            killed_by_claimant=[
+                (slug, name, format_range(claimed[a][0], claimed[a][2], claimed[a][1]))
+                for a, slug, name in sorted(actors, key=lambda r: (-claimed[r[0]][2], r[2]))
+            ],
+            by_sector=[(slug, name, sector_counts[s]) for s, slug, name in sectors],
+        )
     conditions = [Incident.review_state == ReviewState.PUBLISHED]
     if since is not None:
         conditions.append(Incident.date_end >= since)

@@ -46,6 +46,8 @@ def answers(database: Database, wanted: IncidentFilter, editor: bool) -> dict[st
             },
             "timeline": visuals.timeline(s, wanted, can_see_unpublished=editor).as_json(),
             "places": visuals.places_table(s, wanted, can_see_unpublished=editor),
+            # The home page's figures, over everything and since the filter's first day.
+            "glance": [visuals.glance(s), visuals.glance(s, since=wanted.date_from)],
         }
 
 
