@@ -428,7 +428,8 @@ def markdown(report: dict[str, Any]) -> str:
         load_run = parts.get("load")
         if load_run:
             lines.append(
-                f"- **Load:** {load_run['clients']} clients for {load_run['seconds']} s, 2 workers:"
+                f"- **Load:** {load_run['clients']} clients for {load_run['seconds']} s, 2 workers,"
+                f" {load_run['incidents_before']:,} incidents:"
                 f" {load_run['requests']:,} requests ({load_run['requests_per_second']}/s),"
                 f" {load_run['writes_acknowledged']:,} writes acknowledged, errors"
                 f" {load_run['errors']}, rows lost {max(0, load_run['rows_lost'])}"

@@ -517,7 +517,9 @@ def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
     if wanted.q:
         matched = text_match_condition(wanted.q, dialect)
         if matched is not None:
-            text_ids = ids(select(Incident.id).where(matched))
+            # A broad word matches most incidents: read their ids as plain rows, not ORM rows.
+            found = session.connection().execute(select(Incident.id).where(matched))
+            text_ids = tuple(found.scalars())
     return Criteria(
         states=wanted.states or (ReviewState.PUBLISHED.value,),
         day_from=wanted.date_from.toordinal() if wanted.date_from else None,

@@ -171,6 +171,7 @@ class _Pairs(_Columns):
         super().__init__({"pos": np.int32, **dtypes})
         self.first = np.zeros(1024, np.int64)
         self.count = np.zeros(1024, np.int64)
+        self.dropped = 0  # pairs pointing at GONE, until compacted
 
     def _fit(self, rows: int) -> None:
         if rows > len(self.first):
@@ -204,9 +205,10 @@ class _Pairs(_Columns):
         indices, _ = self.of(rows)
         self.arrays["pos"][indices] = GONE
         self.count[rows] = 0
-        owner = self["pos"]
-        if self.n > 4096 and np.count_nonzero(owner == GONE) > self.n // 2:
-            keep = owner != GONE
+        self.dropped += len(indices)
+        if self.n > 4096 and self.dropped > self.n // 2:
+            keep = self["pos"] != GONE
+            self.dropped = 0
             moved_to = np.cumsum(keep) - 1
             live = np.flatnonzero(self.count)
             self.first[live] = moved_to[self.first[live]]
