@@ -123,6 +123,23 @@ CLAIMANTS = (
 )
 
 
+# The statements read into pairs: which pairs, and each column's place in a row, its type and
+# what stands for NULL.
+PAIRS: dict[str, tuple[str, dict[str, tuple[int, Any, int]]]] = {
+    "actors": ("actor_pairs", {"actor": (1, np.int32, 0)}),
+    "killed": ("killed_pairs", {"actor": (1, np.int32, 0), "killed": (2, np.int64, 0)}),
+    "claimants": (
+        "claimant_pairs",
+        {
+            "actor": (1, np.int32, 0),
+            "low": (2, np.int64, 0),
+            "best": (3, np.int64, -1),
+            "high": (4, np.int64, 0),
+        },
+    ),
+}
+
+
 # The column naming the incident in each statement's table.
 INCIDENT_COLUMN = {
     "incidents": "id",
@@ -634,35 +651,16 @@ class FacetIndex:
             hit = have[at] == wanted
             return at, hit
 
-        actor_rows = rows("actors")
-        if actor_rows:
-            at, hit = positions([r[0] for r in actor_rows])
-            actors = np.array([r[1] for r in actor_rows], np.int32)
-            self.actor_pairs.add({"pos": at[hit], "actor": actors[hit]})
-        killed_rows = rows("killed")
-        if killed_rows:
-            at, hit = positions([r[0] for r in killed_rows])
-            self.killed_pairs.add(
-                {
-                    "pos": at[hit],
-                    "actor": np.array([r[1] for r in killed_rows], np.int32)[hit],
-                    "killed": np.array([r[2] for r in killed_rows], np.int64)[hit],
-                }
-            )
-        claimant_rows = rows("claimants")
-        if claimant_rows:
-            at, hit = positions([r[0] for r in claimant_rows])
-            self.claimant_pairs.add(
-                {
-                    "pos": at[hit],
-                    "actor": np.array([r[1] for r in claimant_rows], np.int32)[hit],
-                    "low": np.array([r[2] or 0 for r in claimant_rows], np.int64)[hit],
-                    "best": np.array(
-                        [-1 if r[3] is None else r[3] for r in claimant_rows], np.int64
-                    )[hit],
-                    "high": np.array([r[4] or 0 for r in claimant_rows], np.int64)[hit],
-                }
-            )
+        for statement, (pairs, columns) in PAIRS.items():
+            pair_rows = rows(statement)
+            if not pair_rows:
+                continue
+            at, hit = positions([r[0] for r in pair_rows])
+            values = {"pos": at[hit]}
+            for name, (i, dtype, null) in columns.items():
+                column = [null if r[i] is None else r[i] for r in pair_rows]
+                values[name] = np.array(column, dtype)[hit]
+            getattr(self, pairs).add(values)
         statuses = self.columns.arrays["statuses"]
         status_rows = rows("statuses")
         if status_rows:

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from app.db import Database
 from app.importers import READERS
 from app.models import Actor, ExternalId, Incident, IncidentActor
-from app.schemas.filters import SORTS, IncidentFilter
+from app.schemas.filters import MULTI_VALUED, SORTS, IncidentFilter
 from app.services import facet_index, visuals
 from app.services.backup import backup, restore
 from app.services.browse import browse_incidents
@@ -58,16 +58,7 @@ def filters_for(database: Database) -> Iterator[tuple[IncidentFilter, bool]]:
     yield IncidentFilter(), False
     chosen: dict[str, str] = {}
     for name, values in everything["facets"].items():
-        attribute = {
-            "actor": "actors",
-            "status": "statuses",
-            "sector": "sectors",
-            "province": "provinces",
-            "district": "districts",
-            "type": "types",
-            "country": "countries",
-            "reported_by": "reported_by",
-        }[name]
+        attribute = MULTI_VALUED[name]
         for value, *_ in values:
             chosen.setdefault(attribute, value)
             yield IncidentFilter(**{attribute: (value,)}), False
