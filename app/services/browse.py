@@ -13,14 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, event, func, or_, select, union
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
 from app.services.coverage import REPORTERS, reported_by_condition, reporter_counts
 from app.services.facet_index import Criteria, Selection, index_for
-from app.services.incidents import ClaimSummary, IncidentListItem, claim_summaries
+from app.services.incidents import IncidentListItem, list_items_by_id
 from app.services.search import escape_like, search_words, text_match_condition
 
 PAGE_SIZE = 50
@@ -491,18 +491,12 @@ def list_items(
     page_size: int = PAGE_SIZE,
 ) -> list[IncidentListItem]:
     """One page of incidents with what a list row shows, in a fixed number of queries."""
-    incidents = session.scalars(
-        _ordered(select(Incident).where(*conditions), sort)
+    ids = session.scalars(
+        _ordered(select(Incident.id).where(*conditions), sort)
         .offset((page - 1) * page_size)
         .limit(page_size)
-        .options(
-            selectinload(Incident.place),
-            selectinload(Incident.sector),
-            selectinload(Incident.actor_links).selectinload(IncidentActor.actor),
-        )
     ).all()
-    summaries = claim_summaries(session, [i.id for i in incidents])
-    return [IncidentListItem(i, summaries.get(i.id, ClaimSummary(0, False))) for i in incidents]
+    return list_items_by_id(session, list(ids))
 
 
 def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
@@ -558,29 +552,6 @@ def ask_index(
         return None if current is None else ask(current.select(criteria))
 
 
-def incidents_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]:
-    """These incidents with what a list row shows, in the order given."""
-    found = {
-        i.id: i
-        for i in session.scalars(
-            select(Incident)
-            .where(Incident.id.in_(ids))
-            .options(
-                # Two statements, not four: the place and sector come joined to their incident.
-                joinedload(Incident.place),
-                joinedload(Incident.sector),
-                selectinload(Incident.actor_links).joinedload(IncidentActor.actor),
-            )
-        )
-    }
-    summaries = claim_summaries(session, list(found))
-    return [
-        IncidentListItem(found[i], summaries.get(i, ClaimSummary(0, False)))
-        for i in ids
-        if i in found
-    ]
-
-
 def browse_incidents(
     session: Session,
     wanted: IncidentFilter,
@@ -603,7 +574,7 @@ def browse_incidents(
     )
     if counted is not None:
         total, page_ids, counts = counted
-        items = incidents_by_id(session, page_ids)
+        items = list_items_by_id(session, page_ids)
         rows = _counted_in_index(session, counts)
         return _result(session, resolved, notices, items, total, rows, page_size)
     dialect = session.get_bind().dialect.name

@@ -309,6 +309,9 @@ class Selection:
         self.matching = self._rows_without(None)
 
     def _rows_without(self, parameter: str | None) -> np.ndarray:
+        if parameter is not None and parameter not in self.tests:
+            # Most facets' own parameter is unset: their rows are the matching ones.
+            return self.matching
         keep = np.ones(len(self.rows), bool)
         for name, test in self.tests.items():
             if name != parameter:
@@ -457,7 +460,8 @@ class Selection:
         places = columns["place"][self.matching]
         killed = columns["killed"][self.matching]
         counts = np.bincount(places)
-        highest = np.full(len(counts), -1, np.int64)
+        # Of the same type as `killed`: ufunc.at is fast only when nothing needs a cast.
+        highest = np.full(len(counts), -1, killed.dtype)
         np.maximum.at(highest, places, killed)
         return {
             int(p): (int(counts[p]), None if highest[p] < 0 else int(highest[p]))

@@ -182,8 +182,9 @@ def timeline(
                 select(Actor.id, Actor.name).where(Actor.id.in_(set(actor_ids.tolist())))
             ).all()
         )
-        claimants = [names_by_id[a] for a in actor_ids.tolist()]
-        return _timeline(day_ordinals, day_counts, claimants, claim_days, killed)
+        present, claimant_codes = np.unique(actor_ids, return_inverse=True)
+        claimants = [names_by_id[a] for a in present.tolist()]
+        return _timeline(day_ordinals, day_counts, claimants, claimant_codes, claim_days, killed)
     conditions = [
         *filter_conditions(resolved, session.get_bind().dialect.name),
         Incident.date_start.between(first_day, last_day),
@@ -214,10 +215,14 @@ def timeline(
         .join(Actor, Actor.id == per_claim.c.actor_id)
         .group_by(Actor.name, per_claim.c.day)
     ).all()
+    claimant_names, claimant_codes = np.unique(
+        np.array([name for name, _, _ in claimed], dtype=str), return_inverse=True
+    )
     return _timeline(
         np.array([day.toordinal() for day, _ in days], np.int64),
         np.array([n for _, n in days], np.int64),
-        [name for name, _, _ in claimed],
+        claimant_names.tolist(),
+        claimant_codes,
         np.array([day.toordinal() for _, day, _ in claimed], np.int64),
         np.array([int(killed or 0) for _, _, killed in claimed], np.int64),
     )
@@ -227,11 +232,13 @@ def _timeline(
     day_ordinals: np.ndarray,
     day_counts: np.ndarray,
     claimants: list[str],
+    claimant_codes: np.ndarray,
     claim_days: np.ndarray,
     killed: np.ndarray,
 ) -> Timeline:
     """Incidents per start day, and killed claimed by each claimant per start day (one entry
-    per claimant and day), as a chart of buckets sized to the span."""
+    per claimant and day: `claimants[claimant_codes[k]]` claimed `killed[k]` on
+    `claim_days[k]`), as a chart of buckets sized to the span."""
     if not len(day_ordinals):
         return Timeline("day", [], [])
     first = date.fromordinal(int(day_ordinals.min()))
@@ -255,8 +262,9 @@ def _timeline(
         return np.searchsorted(edges, ordinals, side="right") - 1
 
     counts = np.bincount(slots(day_ordinals), weights=day_counts, minlength=len(starts))
+    # Claimants are named in the chart, so two actors of one name are one line.
     names = sorted(set(claimants))
-    name_of = np.array([names.index(n) for n in claimants], np.int64)
+    name_of = np.array([names.index(n) for n in claimants], np.int64)[claimant_codes]
     totals = np.bincount(name_of, weights=killed, minlength=len(names))
     shown = sorted(range(len(names)), key=lambda k: (-totals[k], names[k]))[:TIMELINE_CLAIMANTS]
     claim_slots = slots(claim_days)

@@ -136,7 +136,7 @@ def world(database: Database, reference: None) -> World:
 
 def ids(database: Database, wanted: IncidentFilter) -> list[int]:
     with database.read() as s:
-        return [item.incident.id for item in browse_incidents(s, wanted).items]
+        return [item.id for item in browse_incidents(s, wanted).items]
 
 
 def names(world: World, found: list[int]) -> list[str]:
@@ -208,7 +208,7 @@ def test_pages_of_fifty(database: Database, reference: None) -> None:
         pages = [browse_incidents(s, IncidentFilter(page=p)) for p in (1, 2, 3, 4)]
     assert [len(p.items) for p in pages] == [50, 50, 20, 0]
     assert pages[0].total == 120 and pages[0].page_count == 3
-    seen = [i.incident.id for p in pages for i in p.items]
+    seen = [i.id for p in pages for i in p.items]
     assert len(seen) == len(set(seen)) == 120
     assert any(n.parameter == "page" for n in pages[3].notices)
 
@@ -242,9 +242,9 @@ def test_single_valued_facets_add_up_to_the_total(
     """Each incident has one type, one country side and at most one sector."""
     with database.read() as s:
         result = browse_incidents(s, wanted)
-    shown = [item.incident for item in result.items]  # every match: fewer than a page here
+    shown = result.items  # every match: fewer than a page here
     assert len(shown) == result.total
-    without_sector = sum(1 for i in shown if i.sector_id is None)
+    without_sector = sum(1 for i in shown if i.sector is None)
     without_country = sum(1 for i in shown if i.country is None)
     # (a facet counts within the other filters, so only facets whose own filter is off add up)
     if not wanted.types:

@@ -39,7 +39,7 @@ def answers(database: Database, wanted: IncidentFilter, editor: bool) -> dict[st
         result = browse_incidents(s, wanted, page_size=PAGE_SIZE, can_see_unpublished=editor)
         return {
             "total": result.total,
-            "page": [item.incident.id for item in result.items],
+            "page": [item.id for item in result.items],
             "facets": {
                 name: sorted((v.value, v.label, v.count, v.selected) for v in facet.values)
                 for name, facet in result.facets.items()

@@ -35,7 +35,7 @@ def world(database: Database, reference: None) -> None:
 
 def _listed(database: Database, wanted: IncidentFilter) -> list[int]:
     with database.read() as s:
-        return [i.incident.id for i in browse_incidents(s, wanted).items]
+        return [i.id for i in browse_incidents(s, wanted).items]
 
 
 def _csv(text: str) -> list[dict[str, str]]:

@@ -50,7 +50,7 @@ def world(database: Database, reference: None) -> None:
 
 def _listed(database: Database, wanted: IncidentFilter) -> set[int]:
     with database.read() as s:
-        return {i.incident.id for i in browse_incidents(s, wanted).items}
+        return {i.id for i in browse_incidents(s, wanted).items}
 
 
 @pytest.mark.parametrize("wanted", FILTERS, ids=lambda f: f.url())
