@@ -207,19 +207,22 @@ class _Pairs(_Columns):
             self.first[rows] = start + firsts
             self.count[rows] = counts
 
-    def of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The indices of these rows' pairs, and for each the place of its row in `rows`."""
-        if len(rows):
-            self._fit(int(rows.max()) + 1)
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The indices of these rows' pairs (FacetIndex keeps `first` and `count` as long as
+        its columns)."""
         counts = self.count[rows]
-        starts = self.first[rows]
         ends = np.cumsum(counts)
         total = int(ends[-1]) if len(ends) else 0
-        shift = np.repeat(starts - (ends - counts), counts)
-        return np.arange(total) + shift, np.repeat(np.arange(len(rows)), counts)
+        shift = np.repeat(self.first[rows] - (ends - counts), counts)
+        indices: np.ndarray = np.arange(total) + shift
+        return indices
+
+    def owners(self, rows: np.ndarray) -> np.ndarray:
+        """For each of `of(rows)`, the place of its row in `rows`."""
+        return np.repeat(np.arange(len(rows)), self.count[rows])
 
     def drop(self, rows: np.ndarray) -> None:
-        indices, _ = self.of(rows)
+        indices = self.of(rows)
         self.arrays["pos"][indices] = GONE
         self.count[rows] = 0
         self.dropped += len(indices)
@@ -278,7 +281,8 @@ class Selection:
         # Each set parameter's test, over self.rows.
         self.tests: dict[str, np.ndarray] = {}
         if criteria.actor_ids is not None:
-            pairs, owners = index.actor_pairs.of(self.rows)
+            pairs = index.actor_pairs.of(self.rows)
+            owners = index.actor_pairs.owners(self.rows)
             named = np.isin(index.actor_pairs["actor"][pairs], criteria.actor_ids)
             having = np.zeros(len(self.rows), bool)
             having[owners[named]] = True
@@ -330,7 +334,7 @@ class Selection:
         rows = self._rows_without(parameter)
         columns = self.index.columns
         if parameter == "actor":
-            pairs, _ = self.index.actor_pairs.of(rows)
+            pairs = self.index.actor_pairs.of(rows)
             return _nonzero(np.bincount(self.index.actor_pairs["actor"][pairs]))
         if parameter == "status":
             bits = columns["statuses"][rows]
@@ -401,7 +405,7 @@ class Selection:
         """Total killed claimed per claimant actor and start day over the matching incidents,
         within first..last: actor ids, days and totals, one entry per actor and day."""
         columns, pairs = self.index.columns, self.index.killed_pairs
-        picked, owners = pairs.of(self.matching)
+        picked, owners = pairs.of(self.matching), pairs.owners(self.matching)
         days = columns["start"][self.matching][owners].astype(np.int64)
         within = (days >= first) & (days <= last)
         days = days[within]
@@ -434,7 +438,7 @@ class Selection:
         """Per claimant actor id, over the matching incidents: the sum of its lowest claims,
         of its best ones (None unless every incident has one), and of its highest."""
         pairs = self.index.claimant_pairs
-        picked, _ = pairs.of(self.matching)
+        picked = pairs.of(self.matching)
         actors = pairs["actor"][picked]
         if not len(actors):
             return {}
@@ -705,6 +709,9 @@ class FacetIndex:
         for name, array in values.items():
             self.columns.arrays[name][at[known]] = array[known]
         self.columns.append({name: array[~known] for name, array in values.items()})
+        for pairs, _ in PAIRS.values():
+            # Every row has a place in each pair table's first and count, with or without pairs.
+            getattr(self, pairs)._fit(self.columns.n)
         return True
 
     def _code(self, value: str, kind: str) -> int:
