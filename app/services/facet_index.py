@@ -190,7 +190,8 @@ class _Pairs(_Columns):
         self.count = np.zeros(1024, np.int64)
         self.dropped = 0  # pairs pointing at GONE, until compacted
 
-    def _fit(self, rows: int) -> None:
+    def fit(self, rows: int) -> None:
+        """Room in `first` and `count` for this many rows of the index's columns."""
         if rows > len(self.first):
             grown = max(rows, 2 * len(self.first))
             self.first = np.concatenate([self.first, np.zeros(grown - len(self.first), np.int64)])
@@ -203,7 +204,7 @@ class _Pairs(_Columns):
         self.append({name: values[order] for name, values in columns.items()})
         rows, firsts, counts = np.unique(self["pos"][start:], return_index=True, return_counts=True)
         if len(rows):
-            self._fit(int(rows[-1]) + 1)
+            self.fit(int(rows[-1]) + 1)
             self.first[rows] = start + firsts
             self.count[rows] = counts
 
@@ -711,7 +712,7 @@ class FacetIndex:
         self.columns.append({name: array[~known] for name, array in values.items()})
         for pairs, _ in PAIRS.values():
             # Every row has a place in each pair table's first and count, with or without pairs.
-            getattr(self, pairs)._fit(self.columns.n)
+            getattr(self, pairs).fit(self.columns.n)
         return True
 
     def _code(self, value: str, kind: str) -> int:

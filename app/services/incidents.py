@@ -38,6 +38,12 @@ NO_CLAIMS = ClaimSummary(0, False)
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentListItem:
     """What a row of an incident list shows. Read as plain rows: building ORM objects with
     their place, sector and actors took most of a list page's database time."""
@@ -55,12 +61,6 @@ class IncidentListItem:
     sector: Named | None
     actors: tuple[Named, ...]  # in the incident's order, each once
     claims: ClaimSummary
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    slug: str
-    name: str
 
 
 def list_items_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]:
