@@ -82,6 +82,10 @@ def one_version_bump(connection: Connection) -> Iterator[None]:
     )
 
 
+# Marks a session of Database.read(): it never commits, so what it reads has been committed.
+READS_ONLY = "reads_only"
+
+
 class DatabaseUnavailable(Exception):
     """The configured database cannot be reached or opened."""
 
@@ -132,7 +136,7 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url, **engine_kwargs)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info={READS_ONLY: True})
         self._writer = sessionmaker(writer, expire_on_commit=False)
 
     @contextmanager

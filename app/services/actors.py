@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Actor, ActorName
+from app.services.names import names
 from app.services.search import escape_like
 
 SUGGESTION_LIMIT = 30
@@ -23,14 +24,16 @@ def suggest_actors(
     session: Session, typed: str = "", limit: int = SUGGESTION_LIMIT
 ) -> list[Suggestion]:
     """Actors whose name or alias contains what was typed: names first, then aliases."""
+    if not typed.strip():
+        return [Suggestion(name, name) for name in names(session).actor_names[:limit]]
     pattern = f"%{escape_like(typed.strip().lower())}%"
-    names = session.execute(
+    found = session.execute(
         select(Actor.name)
         .where(func.lower(Actor.name).like(pattern, escape="\\"))
         .order_by(Actor.name)
         .limit(limit)
     ).scalars()
-    suggestions = [Suggestion(name, name) for name in names]
+    suggestions = [Suggestion(name, name) for name in found]
     if len(suggestions) < limit and typed.strip():
         aliases = session.execute(
             select(ActorName.name, Actor.name)

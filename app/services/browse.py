@@ -8,12 +8,12 @@ across parameters they all apply.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, event, func, or_, select, union
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy.orm import Session
 
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
@@ -21,6 +21,7 @@ from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
 from app.services.coverage import REPORTERS, reported_by_condition, reporter_counts
 from app.services.facet_index import Criteria, Selection, index_for
 from app.services.incidents import IncidentListItem, list_items_by_id
+from app.services.names import names, remembered
 from app.services.search import escape_like, search_words, text_match_condition
 
 PAGE_SIZE = 50
@@ -31,7 +32,6 @@ ACTOR_FACET_SIZE = 15
 DISTRICT_FACET_SIZE = 15
 COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
 Answer = TypeVar("Answer")
-REMEMBERED = "browse.remembered"
 
 
 @dataclass
@@ -63,28 +63,12 @@ class BrowseResult:
         return max(1, -(-self.total // self.page_size))
 
 
-def _remembered(session: Session, key: tuple[Any, ...], work: Callable[[], Answer]) -> Answer:
-    """`work`'s answer, kept for the rest of the session's transaction: a list page resolves its
-    filter for the list, the timeline and the places table alike."""
-    kept = session.info.setdefault(REMEMBERED, {})
-    if key not in kept:
-        kept[key] = work()
-    answer: Answer = kept[key]
-    return answer
-
-
-@event.listens_for(Session, "after_transaction_end")
-@event.listens_for(Session, "after_flush")
-def _forget(session: Session, *_: Any) -> None:
-    session.info.pop(REMEMBERED, None)
-
-
 def resolve_filter(
     session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
 ) -> tuple[IncidentFilter, list[Problem]]:
     """Actors by slug, name or alias become slugs; unknown actors and sectors are dropped with a
     notice, so an old shared link still opens."""
-    resolved, notices = _remembered(
+    resolved, notices = remembered(
         session,
         ("resolved", wanted, can_see_unpublished),
         lambda: _resolve(session, wanted, can_see_unpublished),
@@ -97,39 +81,22 @@ def _resolve(
 ) -> tuple[IncidentFilter, list[Problem]]:
     notices: list[Problem] = []
     actors: list[str] = []
-    if wanted.actors:
-        lowered = {a.lower() for a in wanted.actors}
-        by_slug = dict(
-            session.execute(
-                select(Actor.slug, Actor.slug).where(Actor.slug.in_(wanted.actors))
-            ).all()
+    book = names(session)
+    for given in wanted.actors:
+        slug = (
+            (given if given in book.actor_ids else None)
+            or book.actors_by_name.get(given.lower())
+            or book.actors_by_alias.get(given.lower())
         )
-        by_name = {
-            name.lower(): slug
-            for name, slug in session.execute(
-                select(Actor.name, Actor.slug).where(func.lower(Actor.name).in_(lowered))
-            )
-        }
-        by_alias = {
-            name.lower(): slug
-            for name, slug in session.execute(
-                select(ActorName.name, Actor.slug)
-                .join(Actor, Actor.id == ActorName.actor_id)
-                .where(func.lower(ActorName.name).in_(lowered))
-                .order_by(Actor.id)
-            )
-        }
-        for given in wanted.actors:
-            slug = by_slug.get(given) or by_name.get(given.lower()) or by_alias.get(given.lower())
-            if slug is None:
-                slug, problem = _actor_by_partial_name(session, given)
-                if problem:
-                    notices.append(problem)
-            if slug is not None and slug not in actors:
-                actors.append(slug)
-    sectors = _known(session, Sector.slug, wanted.sectors, "sector", notices)
-    districts = _known(session, District.slug, wanted.districts, "district", notices)
-    provinces = _known(session, District.province_slug, wanted.provinces, "province", notices)
+        if slug is None:
+            slug, problem = _actor_by_partial_name(session, given)
+            if problem:
+                notices.append(problem)
+        if slug is not None and slug not in actors:
+            actors.append(slug)
+    sectors = _known(book.sector_ids, wanted.sectors, "sector", notices)
+    districts = _known(book.district_ids, wanted.districts, "district", notices)
+    provinces = _known(book.province_districts, wanted.provinces, "province", notices)
     q = wanted.q
     if q and not search_words(q):
         notices.append(Problem("q", "the search text has no words to look for; ignored"))
@@ -150,17 +117,10 @@ def _resolve(
 
 
 def _known(
-    session: Session,
-    column: InstrumentedAttribute[str],
-    given: tuple[str, ...],
-    parameter: str,
-    notices: list[Problem],
+    known: Collection[str], given: tuple[str, ...], parameter: str, notices: list[Problem]
 ) -> tuple[str, ...]:
     """The given slugs that exist; each other one is named in a notice and dropped, so an old
     shared link still opens."""
-    if not given:
-        return given
-    known = set(session.scalars(select(column).where(column.in_(given))))
     for slug in given:
         if slug not in known:
             notices.append(Problem(parameter, f"no {parameter} is called “{slug}”; ignored"))
@@ -358,39 +318,35 @@ def _counted_in_sql(session: Session, wanted: IncidentFilter, dialect: str) -> F
 
 
 def _counted_in_index(session: Session, counts: dict[str, dict[Any, int]]) -> FacetRows:
-    """The index counts by id; the names come from the small tables, ordered as SQL orders."""
-    actor_counts = counts["actor"]
+    """The index counts by id; the names come from the name book, ordered as SQL orders. An id
+    the book does not know is of a row written after this transaction began: SQL, reading
+    in the same transaction, would not have counted it either."""
+    book = names(session)
     actors = sorted(
         (
-            (slug, name, actor_counts[actor_id])
-            for actor_id, slug, name in session.execute(
-                select(Actor.id, Actor.slug, Actor.name).where(Actor.id.in_(actor_counts))
-            )
+            (book.actors[actor_id].slug, book.actors[actor_id].name, n)
+            for actor_id, n in counts["actor"].items()
+            if actor_id in book.actors
         ),
         key=lambda row: (-row[2], row[1]),
     )
-    sector_counts = counts["sector"]
     sectors = [
-        (slug, name, sector_counts[sector_id])
-        for sector_id, slug, name in session.execute(
-            select(Sector.id, Sector.slug, Sector.name)
-            .where(Sector.id.in_(sector_counts))
-            .order_by(Sector.position)
+        (entry.slug, entry.name, n)
+        for entry, n in sorted(
+            ((book.sectors[i], n) for i, n in counts["sector"].items() if i in book.sectors),
+            key=lambda pair: pair[0].position,
         )
     ]
-    district_counts = counts["district"]
-    province_counts = counts["province"]
-    districts: list[tuple[str, str, int]] = []
+    districts = [
+        (book.districts[district_id].slug, book.districts[district_id].name, n)
+        for district_id, n in counts["district"].items()
+        if district_id in book.districts
+    ]
     by_province: dict[tuple[str, str], int] = defaultdict(int)
-    for district_id, slug, name, province_slug, province in session.execute(
-        select(
-            District.id, District.slug, District.name, District.province_slug, District.province
-        ).where(District.id.in_(set(district_counts) | set(province_counts)))
-    ):
-        if district_id in district_counts:
-            districts.append((slug, name, district_counts[district_id]))
-        if district_id in province_counts:
-            by_province[province_slug, province] += province_counts[district_id]
+    for district_id, n in counts["province"].items():
+        if district_id in book.districts:
+            district = book.districts[district_id]
+            by_province[district.province_slug, district.province] += n
     return FacetRows(
         actors=actors,
         statuses=counts["status"],
@@ -407,13 +363,12 @@ def _counted_in_index(session: Session, counts: dict[str, dict[Any, int]]) -> Fa
 
 
 def _facets(session: Session, wanted: IncidentFilter, rows: FacetRows) -> dict[str, Facet]:
+    book = names(session)
     shown = [r for i, r in enumerate(rows.actors) if i < ACTOR_FACET_SIZE or r[0] in wanted.actors]
     actors = _with_chosen(
         [FacetValue(slug, name, n, slug in wanted.actors) for slug, name, n in shown],
         wanted.actors,
-        lambda chosen: dict(
-            session.execute(select(Actor.slug, Actor.name).where(Actor.slug.in_(chosen))).all()
-        ),
+        lambda chosen: {c: book.actors[book.actor_ids[c]].name for c in chosen},
     )
     statuses = [
         FacetValue(
@@ -424,9 +379,7 @@ def _facets(session: Session, wanted: IncidentFilter, rows: FacetRows) -> dict[s
     sectors = _with_chosen(
         [FacetValue(slug, name, n, slug in wanted.sectors) for slug, name, n in rows.sectors],
         wanted.sectors,
-        lambda chosen: dict(
-            session.execute(select(Sector.slug, Sector.name).where(Sector.slug.in_(chosen))).all()
-        ),
+        lambda chosen: {c: book.sectors[book.sector_ids[c]].name for c in chosen},
     )
     shown_districts = [
         r
@@ -436,22 +389,12 @@ def _facets(session: Session, wanted: IncidentFilter, rows: FacetRows) -> dict[s
     districts = _with_chosen(
         [FacetValue(s, name, n, s in wanted.districts) for s, name, n in shown_districts],
         wanted.districts,
-        lambda chosen: dict(
-            session.execute(
-                select(District.slug, District.name).where(District.slug.in_(chosen))
-            ).all()
-        ),
+        lambda chosen: {c: book.districts[book.district_ids[c]].name for c in chosen},
     )
     provinces = _with_chosen(
         [FacetValue(s, name, n, s in wanted.provinces) for s, name, n in rows.provinces],
         wanted.provinces,
-        lambda chosen: dict(
-            session.execute(
-                select(District.province_slug, District.province)
-                .where(District.province_slug.in_(chosen))
-                .distinct()
-            ).all()
-        ),
+        lambda chosen: {c: book.districts[book.province_districts[c][0]].province for c in chosen},
     )
     types = [
         FacetValue(slug, label, rows.types.get(slug, 0), slug in wanted.types)
@@ -502,14 +445,10 @@ def list_items(
 def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
     """A resolved filter in the facet index's terms: the same conditions as filter_conditions,
     with slugs looked up as ids and the text search's matches as ids."""
-    dialect = session.get_bind().dialect.name
-
-    def ids(query: Select[Any]) -> tuple[int, ...]:
-        return tuple(session.scalars(query))
-
+    book = names(session)
     text_ids = None
     if wanted.q:
-        matched = text_match_condition(wanted.q, dialect)
+        matched = text_match_condition(wanted.q, session.get_bind().dialect.name)
         if matched is not None:
             # A broad word matches most incidents: read their ids as plain rows, not ORM rows.
             found = session.connection().execute(select(Incident.id).where(matched))
@@ -518,16 +457,18 @@ def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
         states=wanted.states or (ReviewState.PUBLISHED.value,),
         day_from=wanted.date_from.toordinal() if wanted.date_from else None,
         day_to=wanted.date_to.toordinal() if wanted.date_to else None,
-        actor_ids=ids(actor_and_members(wanted.actors)) if wanted.actors else None,
+        actor_ids=book.actor_and_members(wanted.actors) if wanted.actors else None,
         statuses=wanted.statuses or None,
-        sector_ids=ids(select(Sector.id).where(Sector.slug.in_(wanted.sectors)))
+        sector_ids=tuple(book.sector_ids[s] for s in wanted.sectors if s in book.sector_ids)
         if wanted.sectors
         else None,
-        district_ids=ids(select(District.id).where(District.slug.in_(wanted.districts)))
+        district_ids=tuple(book.district_ids[d] for d in wanted.districts if d in book.district_ids)
         if wanted.districts
         else None,
-        province_district_ids=ids(
-            select(District.id).where(District.province_slug.in_(wanted.provinces))
+        province_district_ids=tuple(
+            district_id
+            for province in wanted.provinces
+            for district_id in book.province_districts.get(province, ())
         )
         if wanted.provinces
         else None,
@@ -547,7 +488,7 @@ def ask_index(
     index = index_for(session)
     if index is None:
         return None
-    criteria = _remembered(session, ("criteria", resolved), lambda: criteria_of(session, resolved))
+    criteria = remembered(session, ("criteria", resolved), lambda: criteria_of(session, resolved))
     with index.current() as current:
         return None if current is None else ask(current.select(criteria))
 

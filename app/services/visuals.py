@@ -22,6 +22,7 @@ from app.schemas.filters import IncidentFilter
 from app.services.browse import ask_index, filter_conditions, list_items, resolve_filter
 from app.services.claims import format_range
 from app.services.incidents import IncidentListItem, places_visible_to
+from app.services.names import names
 from app.slugs import slugify
 
 MAP_LIMIT = 5_000
@@ -177,13 +178,10 @@ def timeline(
     )
     if counted is not None:
         (day_ordinals, day_counts), (actor_ids, claim_days, killed) = counted
-        names_by_id = dict(
-            session.execute(
-                select(Actor.id, Actor.name).where(Actor.id.in_(set(actor_ids.tolist())))
-            ).all()
-        )
+        actors = names(session).actors
         present, claimant_codes = np.unique(actor_ids, return_inverse=True)
-        claimants = [names_by_id[a] for a in present.tolist()]
+        # An actor the book lacks was written after this transaction began (see browse).
+        claimants = [actors[a].name if a in actors else f"Actor {a}" for a in present.tolist()]
         return _timeline(day_ordinals, day_counts, claimants, claimant_codes, claim_days, killed)
     conditions = [
         *filter_conditions(resolved, session.get_bind().dialect.name),
