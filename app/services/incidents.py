@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Integer, case, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.models import (
@@ -63,6 +63,36 @@ class IncidentListItem:
     claims: ClaimSummary
 
 
+# A list page's three statements, built once: building a statement costs more than SQLite
+# takes to answer it for fifty ids.
+_IDS = bindparam("ids", expanding=True)
+_LIST_ROWS = (
+    select(
+        Incident.id, Incident.title, Incident.date_start, Incident.date_end,
+        Incident.date_precision, Incident.event_type, Incident.location, Incident.country,
+        Incident.max_claimed_killed, Place.slug, Place.name, Sector.slug, Sector.name,
+    )
+    .outerjoin(Place, Place.id == Incident.place_id)
+    .outerjoin(Sector, Sector.id == Incident.sector_id)
+    .where(Incident.id.in_(_IDS))
+)  # fmt: skip
+_LIST_ACTORS = (
+    select(IncidentActor.incident_id, Actor.id, Actor.slug, Actor.name)
+    .join(Actor, Actor.id == IncidentActor.actor_id)
+    .where(IncidentActor.incident_id.in_(_IDS))
+    .order_by(IncidentActor.incident_id, IncidentActor.position, IncidentActor.id)
+)
+_CLAIM_SUMMARIES = (
+    select(
+        Claim.incident_id,
+        func.count(Claim.id),
+        func.max(case((contesting_status_condition(), 1), else_=0)).cast(Integer),
+    )
+    .where(Claim.incident_id.in_(_IDS))
+    .group_by(Claim.incident_id)
+)
+
+
 def list_items_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]:
     """These incidents as list rows, in the order given (ids not found are left out), in three
     statements whatever their number."""
@@ -70,23 +100,9 @@ def list_items_by_id(session: Session, ids: list[int]) -> list[IncidentListItem]
         return []
     # Through the connection: the ORM's per-statement work is not needed for plain rows.
     connection = session.connection()
-    found = connection.execute(
-        select(
-            Incident.id, Incident.title, Incident.date_start, Incident.date_end,
-            Incident.date_precision, Incident.event_type, Incident.location, Incident.country,
-            Incident.max_claimed_killed, Place.slug, Place.name, Sector.slug, Sector.name,
-        )
-        .outerjoin(Place, Place.id == Incident.place_id)
-        .outerjoin(Sector, Sector.id == Incident.sector_id)
-        .where(Incident.id.in_(ids))
-    ).all()  # fmt: skip
+    found = connection.execute(_LIST_ROWS, {"ids": ids}).all()
     actors: dict[int, dict[int, Named]] = {}
-    for incident_id, actor_id, slug, name in connection.execute(
-        select(IncidentActor.incident_id, Actor.id, Actor.slug, Actor.name)
-        .join(Actor, Actor.id == IncidentActor.actor_id)
-        .where(IncidentActor.incident_id.in_(ids))
-        .order_by(IncidentActor.incident_id, IncidentActor.position, IncidentActor.id)
-    ):
+    for incident_id, actor_id, slug, name in connection.execute(_LIST_ACTORS, {"ids": ids}):
         actors.setdefault(incident_id, {}).setdefault(actor_id, Named(slug, name))
     summaries = claim_summaries(session, ids)
     rows = {
@@ -106,12 +122,7 @@ def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Clai
     """How many claims each incident has, and whether it is contested, in one query."""
     if not incident_ids:
         return {}
-    contested = func.max(case((contesting_status_condition(), 1), else_=0)).cast(Integer)
-    rows = session.connection().execute(
-        select(Claim.incident_id, func.count(Claim.id), contested)
-        .where(Claim.incident_id.in_(incident_ids))
-        .group_by(Claim.incident_id)
-    )
+    rows = session.connection().execute(_CLAIM_SUMMARIES, {"ids": incident_ids})
     return {incident_id: ClaimSummary(count, bool(flag)) for incident_id, count, flag in rows}
 
 
