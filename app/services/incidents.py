@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Integer, bindparam, case, func, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.models import (
@@ -65,7 +65,7 @@ class IncidentListItem:
 
 # A list page's three statements, built once: building a statement costs more than SQLite
 # takes to answer it for fifty ids.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _LIST_ROWS = (
     select(
         Incident.id, Incident.title, Incident.date_start, Incident.date_end,
