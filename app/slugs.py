@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
 
 def slugify(value: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
+    # Plain ASCII needs no decomposing: most titles are, and exports slug every one.
+    ascii_text = (
+        value
+        if value.isascii()
+        else unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    )
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:80]

@@ -122,7 +122,7 @@ def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Clai
     """How many claims each incident has, and whether it is contested, in one query."""
     if not incident_ids:
         return {}
-    rows = session.connection().execute(_CLAIM_SUMMARIES, {"ids": incident_ids})
+    rows = session.connection().execute(_CLAIM_SUMMARIES, {"ids": incident_ids}).all()
     return {incident_id: ClaimSummary(count, bool(flag)) for incident_id, count, flag in rows}
 
 

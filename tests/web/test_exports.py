@@ -10,8 +10,11 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.db import Database
+from app.models import Incident
+from app.models.vocab import CONTESTING_STATUSES
 from app.schemas.filters import IncidentFilter
 from app.services.browse import browse_incidents
 from app.services.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS, neutralise
@@ -123,3 +126,30 @@ def test_batches_page_through_every_incident_once(
     keys = [(r["date_start"], int(r["id"])) for r in rows]
     assert len(keys) == 10 and len(set(keys)) == 10
     assert keys == sorted(keys, reverse=True)
+
+
+def test_claim_counts_and_contested_are_each_incident_s_own(
+    client: TestClient, database: Database, world: None
+) -> None:
+    with database.write() as s:
+        f.make_incident(s, title="Nobody has claimed anything yet")
+    with database.read() as s:
+        expected = {
+            incident.id: (
+                len(incident.claims),
+                any(c.status in CONTESTING_STATUSES for c in incident.claims),
+            )
+            for incident in s.scalars(select(Incident))
+            if incident.review_state == "published"
+        }
+    assert {n for n, _ in expected.values()} >= {0, 1, 2}  # the world has each kind
+    assert {contested for _, contested in expected.values()} == {True, False}
+    rows = _csv(client.get("/incidents.csv").text)
+    in_csv = {int(r["id"]): (int(r["claims"]), r["contested"] == "true") for r in rows}
+    assert in_csv == expected
+    documents = client.get("/incidents.json").json()["incidents"]
+    assert {d["id"]: (len(d["claims"]), d["contested"]) for d in documents} == expected
+    atom = client.get("/incidents.atom").text
+    for count, contested in expected.values():
+        noun = "claim" if count == 1 else "claims"
+        assert f"({count} {noun}{', contested' if contested else ''})" in atom
