@@ -26,11 +26,25 @@ class Settings:
     # Lists, facets, the timeline and the places table are counted from an in-memory index kept
     # current with every write (services/facet_index.py); FACET_INDEX=off counts in SQL.
     facet_index: bool = True
+    # Pages one worker renders at a time; the others wait their turn (web/caching.py).
+    renders_at_once: int = 1
 
 
 def _switch(value: str | None) -> bool:
     """On unless set to off, 0, false or no."""
     return (value or "on").lower() not in {"off", "0", "false", "no"}
+
+
+def _count(name: str, value: str | None, default: int) -> int:
+    if not value:
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"{name} is a whole number of 1 or more, not “{value}”")
+    return count
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,4 +58,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tile_attribution=env.get("TILE_ATTRIBUTION") or "",
         page_cache=_switch(env.get("PAGE_CACHE")),
         facet_index=_switch(env.get("FACET_INDEX")),
+        renders_at_once=_count("RENDERS_AT_ONCE", env.get("RENDERS_AT_ONCE"), 1),
     )

@@ -39,6 +39,7 @@ from app.web import (
     visuals,
 )
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
+from app.web.caching import rendering_turns
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
 from app.web.merged import redirect_if_merged
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if settings.facet_index:
         facet_index.enable(database.engine)
     app.state.export_slots = ExportSlots()
+    app.state.rendering = rendering_turns(settings.renders_at_once)
 
     secret_key = SecretKey(database)
 
