@@ -1,9 +1,9 @@
 """Rendered public pages, kept until the record changes.
 
 A page is stored under the data version it was rendered at (models/cache.py: triggers raise the
-version on every write to what pages show). A request reads the version first, in the same
-transaction as the page's data, so a stored page is never older than its version; when the
-version moves on, everything stored before it is dropped. Only anonymous readers' pages are
+version on every write to what pages show). A request reads the version before the page's data,
+so a stored page is never older than its version (at worst newer, until the next write); when
+the version moves on, everything stored before it is dropped. Only anonymous readers' pages are
 stored: an editor's page carries their own controls and token.
 """
 

@@ -23,10 +23,10 @@ def cached_page(
     request: Request, session: Session, user: User | None, render: Callable[[], Response]
 ) -> Response:
     cache: PageCache | None = request.app.state.page_cache
-    render = _in_turn(request.app.state.rendering, render)
+    render = _in_turn(request.app.state.rendering, session, render)
     if cache is None or user is not None:
         return render()
-    # Read before the page's data, in the same transaction: see services/page_cache.py.
+    # Read before the page's data: see services/page_cache.py.
     version = data_version(session)
     if version is None:
         return render()
@@ -73,9 +73,14 @@ def rendering_turns(at_once: int) -> threading.BoundedSemaphore:
 
 
 def _in_turn(
-    turns: threading.BoundedSemaphore, render: Callable[[], Response]
+    turns: threading.BoundedSemaphore, session: Session, render: Callable[[], Response]
 ) -> Callable[[], Response]:
     def render_in_turn() -> Response:
+        # A request waiting for its turn holds no database connection: with every waiter
+        # holding one, none might be left for the one whose turn it is. The page is then read
+        # in a transaction begun after the version was read, so it is never older than the
+        # version it is kept under (services/page_cache.py).
+        session.close()
         with turns:
             return render()
 

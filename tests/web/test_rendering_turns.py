@@ -97,3 +97,34 @@ def test_the_setting_is_read_and_checked() -> None:
     for wrong in ("0", "-1", "two", "1.5"):
         with pytest.raises(ValueError, match="RENDERS_AT_ONCE is a whole number of 1 or more"):
             load_settings({**base, "RENDERS_AT_ONCE": wrong})
+
+
+def test_a_request_waiting_for_its_turn_holds_no_connection(
+    settings: Settings, database: Database
+) -> None:
+    """Else readers waiting for a turn could hold every pooled connection while the one whose
+    turn it is waits for one."""
+    app = create_app(Settings(database_url=settings.database_url, renders_at_once=1), database)
+    with TestClient(app) as client:
+        turns = app.state.rendering
+        turns.acquire()  # a long render has the turn
+        statuses: list[int] = []
+        reader = threading.Thread(target=lambda: statuses.append(client.get("/").status_code))
+        reader.start()
+        try:
+            waited = 0.0
+            while turns._value == 0 and waited < 5 and not _waiting(turns):
+                time.sleep(0.01)
+                waited += 0.01
+            assert _waiting(turns), "the reader never came to wait for its turn"
+            assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        finally:
+            turns.release()
+            reader.join()
+    assert statuses == [200]
+
+
+def _waiting(turns: threading.BoundedSemaphore) -> bool:
+    """Whether a thread is blocked on the semaphore."""
+    condition = turns._cond  # type: ignore[attr-defined]
+    return bool(condition._waiters)
