@@ -22,7 +22,7 @@ from app.services.coverage import REPORTERS, reported_by_condition, reporter_cou
 from app.services.facet_index import Criteria, Selection, index_for
 from app.services.incidents import IncidentListItem, list_items_by_id
 from app.services.names import names, remembered
-from app.services.search import escape_like, search_words, text_match_condition
+from app.services.search import escape_like, matching_ids, search_words, text_match_condition
 
 PAGE_SIZE = 50
 FACET_PARAMETERS = (
@@ -447,12 +447,11 @@ def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
     with slugs looked up as ids and the text search's matches as ids."""
     book = names(session)
     text_ids = None
-    if wanted.q:
-        matched = text_match_condition(wanted.q, session.get_bind().dialect.name)
-        if matched is not None:
-            # A broad word matches most incidents: read their ids as plain rows, not ORM rows.
-            found = session.connection().execute(select(Incident.id).where(matched))
-            text_ids = tuple(found.scalars())
+    matching = matching_ids(wanted.q, session.get_bind().dialect.name) if wanted.q else None
+    if matching is not None:
+        # A broad word matches most incidents: their ids straight from the search index, as
+        # plain rows (the index leaves out any it does not hold).
+        text_ids = tuple(session.connection().execute(matching).scalars())
     return Criteria(
         states=wanted.states or (ReviewState.PUBLISHED.value,),
         day_from=wanted.date_from.toordinal() if wanted.date_from else None,

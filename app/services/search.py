@@ -9,7 +9,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, column, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    TextualSelect,
+    column,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from app.models import Incident, IncidentSearch
 from app.models.search import POSTGRES_TSV_COLUMN, SQLITE_FTS_TABLE, TEXT_SEARCH_CONFIG
@@ -31,22 +41,28 @@ def fts5_query(words: list[str]) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-def text_match_condition(q: str, dialect: str) -> ColumnElement[bool] | None:
-    """A condition on Incident.id; None when the text has no searchable words."""
+def matching_ids(q: str, dialect: str) -> Select[Any] | TextualSelect | None:
+    """The ids of the incidents whose text has every word, from the search index alone; None
+    when the text has no searchable words."""
     words = search_words(q)
     if not words:
         return None
     if dialect == "sqlite":
-        matching = (
+        return (
             # The table name is a constant; the reader's words are a bound parameter.
             text(f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :fts_query")  # noqa: S608
             .bindparams(fts_query=fts5_query(words))
             .columns(column("rowid", Integer))
         )
-        return Incident.id.in_(matching)
     config: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'")
     document: ColumnElement[Any] = literal_column(
         f"{IncidentSearch.__tablename__}.{POSTGRES_TSV_COLUMN}"
     )
     query = func.plainto_tsquery(config, " ".join(words))
-    return Incident.id.in_(select(IncidentSearch.incident_id).where(document.op("@@")(query)))
+    return select(IncidentSearch.incident_id).where(document.op("@@")(query))
+
+
+def text_match_condition(q: str, dialect: str) -> ColumnElement[bool] | None:
+    """A condition on Incident.id; None when the text has no searchable words."""
+    matching = matching_ids(q, dialect)
+    return None if matching is None else Incident.id.in_(matching)
