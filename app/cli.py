@@ -154,7 +154,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         f"Serving on http://{args.host}:{args.port} (database {_safe_url(settings.database_url)})"
     )
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:served_app",
         factory=True,
         host=args.host,
         port=args.port,

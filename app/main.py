@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -97,7 +98,19 @@ def _read_facet_index(database: Database) -> None:
         pass
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def served_app() -> FastAPI:
+    """The app as `incidents serve` runs it, once in each worker process."""
+    return create_app(set_aside_heap=True)
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    set_aside_heap: bool = False,
+) -> FastAPI:
+    """`set_aside_heap`: once started, this process serves this app until it ends (see
+    lifespan); tests make many apps in one process and leave it false."""
     settings = settings or load_settings()
     database = database or Database(settings.database_url)
 
@@ -106,6 +119,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.facet_index:
             # Read before the first reader arrives rather than during its request.
             await run_in_threadpool(_read_facet_index, database)
+        if set_aside_heap:
+            # What the worker holds now (modules, templates, compiled statements) lives as
+            # long as it does: set it aside from the cyclic collector, whose full passes over
+            # it paused a request for some 40 ms now and then. Incident pages at a million
+            # incidents, 8 clients, page cache off: p99 135 ms before, 42 to 64 ms after,
+            # and 280-310 pages a second became 380-400.
+            gc.collect()
+            gc.freeze()
         yield
         facet_index.disable(database.engine)
         database.dispose()
