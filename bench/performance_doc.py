@@ -198,7 +198,7 @@ def results_markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     v = m["versions"]
     lines = [
-        f"Measured {report['when']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB;"
+        f"Last run {report['when']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB;"
         f" {m['os']}. Python {v['python']}, SQLite {v['sqlite']}, PostgreSQL"
         f" {v.get('postgresql', '?')}, FastAPI {v['fastapi']}, Starlette {v['starlette']},"
         f" SQLAlchemy {v['sqlalchemy']}, uvicorn {v['uvicorn']} ({m['workers']} workers),"
@@ -215,6 +215,8 @@ def results_markdown(report: dict[str, Any]) -> str:
     for run in report["runs"]:
         engine = "SQLite" if run["engine"] == "sqlite" else "PostgreSQL"
         lines += [f"### {engine}, {run['incidents']:,} incidents", ""]
+        if run.get("measured"):
+            lines += [f"Measured {run['measured']}.", ""]
         database = run["database"]
         if "synth_seconds" in database:
             lines += [f"`incidents synth` filled it in {database['synth_seconds']} s.", ""]

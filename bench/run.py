@@ -479,6 +479,8 @@ def measure(
 ) -> dict[str, Any]:
     """Measure the chosen parts into `result` (the previous run's, when only some are redone)."""
     result.update({"engine": engine, "incidents": size})
+    # A run may keep another engine's or size's figures from an earlier one: each says when.
+    result["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["database"] = prepare(engine, size)
     url = database_url(engine, size)
     incident = f"/incidents/{published_incident(url)}"
