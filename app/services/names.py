@@ -139,16 +139,9 @@ class NameBook:
         return tuple(sorted(chosen | members | grand))
 
 
-class _Kept:
-    """One database's book and the version it was read at."""
-
-    def __init__(self) -> None:
-        self.version: int | None = None
-        self.book: NameBook | None = None
-        self.lock = threading.Lock()
-
-
-_kept: WeakKeyDictionary[Pool, _Kept] = WeakKeyDictionary()
+# Per database (its reading and writing engines share one pool): the data version a book was
+# read at, and the book.
+_kept: WeakKeyDictionary[Pool, tuple[int, NameBook]] = WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
@@ -163,16 +156,14 @@ def _current(session: Session) -> NameBook:
     if version is None or not session.info.get(READS_ONLY):
         # A writer's transaction may yet roll back what it reads: its book is its own.
         return NameBook.read(session)
-    # One book per database: its reading and writing engines share one pool.
     pool = session.connection().engine.pool
     with _kept_lock:
-        kept = _kept.setdefault(pool, _Kept())
-    with kept.lock:
-        if kept.version == version and kept.book is not None:
-            return kept.book
+        kept = _kept.get(pool)
+    if kept is not None and kept[0] == version:
+        return kept[1]
     book = NameBook.read(session)
-    with kept.lock:
+    with _kept_lock:
         # Kept with the version it was read at: a slower reader putting back an older book
         # only makes the next reader of the newer version read it again.
-        kept.version, kept.book = version, book
+        _kept[pool] = (version, book)
     return book
