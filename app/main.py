@@ -40,7 +40,7 @@ from app.web import (
     visuals,
 )
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
-from app.web.caching import rendering_turns
+from app.web.caching import Turns
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
 from app.web.merged import redirect_if_merged
@@ -153,7 +153,7 @@ def create_app(
     if settings.facet_index:
         facet_index.enable(database.engine)
     app.state.export_slots = ExportSlots()
-    app.state.rendering = rendering_turns(settings.renders_at_once)
+    app.state.rendering = Turns(settings.renders_at_once)
 
     secret_key = SecretKey(database)
 

@@ -22,7 +22,7 @@ from app.services.coverage import REPORTERS, reported_by_condition, reporter_cou
 from app.services.facet_index import Criteria, Selection, index_for
 from app.services.incidents import IncidentListItem, list_items_by_id
 from app.services.names import names, remembered
-from app.services.search import escape_like, matching_ids, search_words, text_match_condition
+from app.services.search import escape_like, search_words, text_match_condition
 
 PAGE_SIZE = 50
 FACET_PARAMETERS = (
@@ -444,14 +444,8 @@ def list_items(
 
 def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
     """A resolved filter in the facet index's terms: the same conditions as filter_conditions,
-    with slugs looked up as ids and the text search's matches as ids."""
+    with slugs looked up as ids (the index reads the text search's matches itself)."""
     book = names(session)
-    text_ids = None
-    matching = matching_ids(wanted.q, session.get_bind().dialect.name) if wanted.q else None
-    if matching is not None:
-        # A broad word matches most incidents: their ids straight from the search index, as
-        # plain rows (the index leaves out any it does not hold).
-        text_ids = tuple(session.connection().execute(matching).scalars())
     return Criteria(
         states=wanted.states or (ReviewState.PUBLISHED.value,),
         day_from=wanted.date_from.toordinal() if wanted.date_from else None,
@@ -474,7 +468,7 @@ def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
         types=wanted.types or None,
         countries=wanted.countries or None,
         reported_by=wanted.reported_by or None,
-        text_ids=text_ids,
+        text_words=tuple(search_words(wanted.q)) or None,
     )
 
 

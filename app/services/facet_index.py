@@ -13,7 +13,8 @@ has moved, it reloads the incidents changed since the version it holds. A bulk w
 truncate or a restore moves data_version.changes_from past what was written down, and the
 index is then rebuilt from the tables, as it is when a worker starts.
 
-Free text stays in SQL (its matches come back as ids), as do the names shown (small lookups by
+Free text is matched by SQL's text search; the index keeps the matches of the last few searches
+as masks and matches changed incidents again as it catches up. The names shown (small lookups by
 id) and the rows of the page itself (fifty incidents by id).
 """
 
@@ -22,10 +23,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session
 from app.db import Database, create_db_engine
 from app.importers import DATASET_LABELS
 from app.models.vocab import CONTESTING_STATUSES, ClaimStatus, ReviewState
+from app.services.search import ids_with_words
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ DATASET_BITS = {dataset: 1 << i for i, dataset in enumerate(DATASET_LABELS)}
 REBUILD_ABOVE = 100_000
 CHUNK = 500  # ids per IN list
 KEPT_SELECTIONS = 8
+# The matches of this many text searches are kept, each a mask over the rows (a byte a row).
+KEPT_TEXT_MATCHES = 16
 # Up to this many (actor, day) slots the timeline's sums are a count; past it, a sort.
 DENSE_LIMIT = 4_000_000
 # The change log keeps this many versions (transactions) back; the app prunes it on start.
@@ -255,10 +259,30 @@ class Criteria:
     types: tuple[str, ...] | None = None
     countries: tuple[str, ...] | None = None
     reported_by: tuple[str, ...] | None = None
-    text_ids: tuple[int, ...] | None = None
+    text_words: tuple[str, ...] | None = None  # each word in the incident's text
 
 
 SORTS = ("-date", "date", "-killed", "-updated")
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _kept(
+    answer: Callable[Concatenate[Selection, _P], _R],
+) -> Callable[Concatenate[Selection, _P], _R]:
+    """A selection's answer worked out once: a page and its htmx partial, rendered apart after
+    a write, ask the same selection the same questions. Answers are read, never changed."""
+
+    def kept(selection: Selection, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        key = (answer.__name__, args, tuple(kwargs.items()))
+        if key not in selection.answers:
+            selection.answers[key] = answer(selection, *args, **kwargs)
+        return selection.answers[key]  # type: ignore[no-any-return]
+
+    kept.__doc__ = answer.__doc__
+    return kept
 
 
 class Selection:
@@ -267,6 +291,7 @@ class Selection:
 
     def __init__(self, index: FacetIndex, criteria: Criteria) -> None:
         self.index = index
+        self.answers: dict[tuple[Any, ...], Any] = {}
         columns = index.columns
         states = [STATE_CODES[s] for s in criteria.states]
         base = (
@@ -276,8 +301,8 @@ class Selection:
             base &= columns["end"] >= criteria.day_from
         if criteria.day_to is not None:
             base &= columns["start"] <= criteria.day_to
-        if criteria.text_ids is not None:
-            base &= index.rows_of(criteria.text_ids)
+        if criteria.text_words is not None:
+            base &= index.text_rows(criteria.text_words)
         self.rows = np.flatnonzero(base)
         # Each set parameter's test, over self.rows.
         self.tests: dict[str, np.ndarray] = {}
@@ -329,6 +354,7 @@ class Selection:
 
     # -- facets --------------------------------------------------------------------------------
 
+    @_kept
     def counts(self, parameter: str) -> dict[Any, int]:
         """Incidents per value of a facet, among those matching every other parameter: actor,
         sector and district ids; statuses, types, country codes and reporters as written."""
@@ -359,6 +385,7 @@ class Selection:
 
     # -- the page ------------------------------------------------------------------------------
 
+    @_kept
     def page_ids(self, sort: str, offset: int, limit: int) -> list[int]:
         """The ids of one page of matching incidents, in the list's order (services/browse.py:
         ties on the sort key fall back to the date, then the id)."""
@@ -388,6 +415,7 @@ class Selection:
 
     # -- the timeline and the places table -----------------------------------------------------
 
+    @_kept
     def days(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         """Matching incidents per start day (as ordinals), within first..last: the days, and
         how many started on each."""
@@ -400,6 +428,7 @@ class Selection:
         found = np.flatnonzero(counts)
         return found + low, counts[found]
 
+    @_kept
     def killed_by_claimant_and_day(
         self, first: int, last: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -430,11 +459,13 @@ class Selection:
         found = np.flatnonzero(np.bincount(keys, minlength=size))
         return present[found // span], found % span + low, sums[found].astype(np.int64)
 
+    @_kept
     def contested(self) -> int:
         """How many matching incidents have a claim in a contesting status."""
         bits = sum(STATUS_BITS[s] for s in CONTESTING_STATUSES)
         return int(np.count_nonzero(self.index.columns["statuses"][self.matching] & bits))
 
+    @_kept
     def claimed_by_actor(self) -> dict[int, tuple[int, int | None, int]]:
         """Per claimant actor id, over the matching incidents: the sum of its lowest claims,
         of its best ones (None unless every incident has one), and of its highest."""
@@ -459,6 +490,7 @@ class Selection:
             for a in np.flatnonzero(claims)
         }
 
+    @_kept
     def places(self) -> dict[int, tuple[int, int | None]]:
         """Per place id: matching incidents there, and the highest killed claimed (None: none)."""
         columns = self.index.columns
@@ -500,6 +532,7 @@ class FacetIndex:
         self.version: int | None = None
         self.rebuilds = 0  # times the whole index was read
         self._lock = threading.Lock()  # requests run in a thread pool
+        self._connection: Connection | None = None  # open while current() is
         self._clear()
 
     def _clear(self) -> None:
@@ -531,23 +564,36 @@ class FacetIndex:
         self.country_names: list[str] = [""]
         self.country_codes: dict[str, int] = {"": 0}
         self._selections: dict[tuple[int | None, Criteria], Selection] = {}
+        # Text searches' matching rows, the latest used last; kept current as rows are.
+        self._text_matches: dict[tuple[str, ...], np.ndarray] = {}
 
     @contextmanager
     def current(self) -> Iterator[FacetIndex | None]:
         """The index, caught up with every committed write; None where the database has no
-        record of writes (no data_version row), and so nothing to catch up from."""
+        record of writes (no data_version row), and so nothing to catch up from. A text search
+        asked of it meanwhile reads the database as the index does, in the same snapshot."""
         with self._lock:
             try:
-                with self.engine.connect() as connection:
-                    if self.dialect == "postgresql":
-                        # The version, the changes and the rows read in one snapshot.
-                        connection.execution_options(isolation_level="REPEATABLE READ")
-                    caught_up = self._catch_up(connection)
+                connection = self._connection = self.engine.connect()
             except SQLAlchemyError:
-                # An unmigrated or unreachable database: the caller asks SQL, which says why.
-                log.exception("facet index: could not catch up")
-                self.version, caught_up = None, False
-            yield self if caught_up else None
+                log.exception("facet index: could not connect")
+                self.version = None
+                yield None
+                return
+            try:
+                if self.dialect == "postgresql":
+                    # The version, the changes and the rows read in one snapshot.
+                    connection.execution_options(isolation_level="REPEATABLE READ")
+                try:
+                    caught_up = self._catch_up(connection)
+                except SQLAlchemyError:
+                    # An unmigrated or unreachable database: the caller asks SQL, which says why.
+                    log.exception("facet index: could not catch up")
+                    self.version, caught_up = None, False
+                yield self if caught_up else None
+            finally:
+                self._connection = None
+                connection.close()
 
     def select(self, criteria: Criteria) -> Selection:
         """The filter's answers; the list, the timeline and the places table of one page ask
@@ -569,6 +615,19 @@ class FacetIndex:
         mask = np.zeros(len(have), bool)
         mask[at[have[at] == wanted]] = True
         mask[GONE] = False
+        return mask
+
+    def text_rows(self, words: tuple[str, ...]) -> np.ndarray:
+        """A mask over the rows: True at the incidents whose text has every word. Read from the
+        search index the first time, then kept current with the rows (a broad word matches
+        most incidents, and reading all their ids cost a text search most of its time)."""
+        mask = self._text_matches.pop(words, None)
+        if mask is None:
+            assert self._connection is not None, "asked outside current()"
+            mask = self.rows_of(self._connection.scalars(ids_with_words(words, self.dialect)))
+        self._text_matches[words] = mask  # the latest used last
+        while len(self._text_matches) > KEPT_TEXT_MATCHES:
+            self._text_matches.pop(next(iter(self._text_matches)))
         return mask
 
     # -- keeping up ----------------------------------------------------------------------------
@@ -595,8 +654,23 @@ class FacetIndex:
         if len(changed) > REBUILD_ABOVE or not self._reload(connection, sorted(changed)):
             self._rebuild(connection, version)
             return True
+        self._match_text_again(connection, sorted(changed))
         self.version = version
         return True
+
+    def _match_text_again(self, connection: Connection, changed: list[int]) -> None:
+        """The kept text searches, with the changed incidents matched again."""
+        changed_rows = self.rows_of(changed)
+        for words, kept in self._text_matches.items():
+            mask = np.zeros(self.columns.n, bool)
+            mask[: len(kept)] = kept
+            mask &= ~changed_rows
+            for chunk in range(0, len(changed), CHUNK):
+                among = changed[chunk : chunk + CHUNK]
+                mask |= self.rows_of(
+                    connection.scalars(ids_with_words(words, self.dialect, among=among))
+                )
+            self._text_matches[words] = mask
 
     def _rebuild(self, connection: Connection, version: int) -> None:
         started = time.perf_counter()

@@ -7,13 +7,16 @@ transliterations match as written ("Spin Buldak" finds Spin Boldak through its a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Select,
     TextualSelect,
+    bindparam,
     column,
     func,
     literal_column,
@@ -45,21 +48,29 @@ def matching_ids(q: str, dialect: str) -> Select[Any] | TextualSelect | None:
     """The ids of the incidents whose text has every word, from the search index alone; None
     when the text has no searchable words."""
     words = search_words(q)
-    if not words:
-        return None
+    return ids_with_words(words, dialect) if words else None
+
+
+def ids_with_words(
+    words: Sequence[str], dialect: str, *, among: Sequence[int] | None = None
+) -> Select[Any] | TextualSelect:
+    """The ids of the incidents whose text has every one of these words (at least one), from
+    the search index alone; only those `among` the given ids, when given."""
     if dialect == "sqlite":
-        return (
-            # The table name is a constant; the reader's words are a bound parameter.
-            text(f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :fts_query")  # noqa: S608
-            .bindparams(fts_query=fts5_query(words))
-            .columns(column("rowid", Integer))
-        )
+        # The table name is a constant; the reader's words are a bound parameter.
+        sql = f"SELECT rowid FROM {SQLITE_FTS_TABLE} WHERE {SQLITE_FTS_TABLE} MATCH :fts_query"  # noqa: S608
+        values: list[BindParameter[Any]] = [bindparam("fts_query", fts5_query(list(words)))]
+        if among is not None:
+            sql += " AND rowid IN :among"
+            values.append(bindparam("among", list(among), expanding=True))
+        return text(sql).bindparams(*values).columns(column("rowid", Integer))
     config: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'")
     document: ColumnElement[Any] = literal_column(
         f"{IncidentSearch.__tablename__}.{POSTGRES_TSV_COLUMN}"
     )
     query = func.plainto_tsquery(config, " ".join(words))
-    return select(IncidentSearch.incident_id).where(document.op("@@")(query))
+    found = select(IncidentSearch.incident_id).where(document.op("@@")(query))
+    return found if among is None else found.where(IncidentSearch.incident_id.in_(among))
 
 
 def text_match_condition(q: str, dialect: str) -> ColumnElement[bool] | None:

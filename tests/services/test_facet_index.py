@@ -23,6 +23,7 @@ from app.schemas.filters import MULTI_VALUED, SORTS, IncidentFilter
 from app.services import facet_index, visuals
 from app.services.backup import backup, restore
 from app.services.browse import browse_incidents
+from app.services.derived import refresh_derived
 from app.services.imports import import_events
 from app.services.merging import find_merge, merge_incidents, unmerge
 from app.services.synth import synthesize
@@ -149,6 +150,16 @@ MORE_WRITES: dict[str, Callable[[Any, int], object]] = {
     ),
     "incident published again": _sql("UPDATE incidents SET review_state = 'draft' WHERE id = :i"),
     "every figure gone": _sql("DELETE FROM casualty_figures"),
+    # The kept text searches ("Chaman", "mortar") follow the search documents.
+    "incident's text now has the searched words": lambda s, i: (
+        s.execute(
+            text("UPDATE incidents SET title = 'Mortar fire near Chaman' WHERE id = :i"), {"i": i}
+        ),
+        refresh_derived(s, [i]),
+    ),
+    "search documents rewritten": _sql(
+        "UPDATE incident_search SET body = 'a quiet day' WHERE incident_id % 2 = 0"
+    ),
 }
 
 

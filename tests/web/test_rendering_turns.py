@@ -16,6 +16,7 @@ from app.config import Settings, load_settings
 from app.db import Database
 from app.main import create_app
 from app.web import pages
+from app.web.caching import Turns
 
 READERS = 4
 
@@ -113,10 +114,10 @@ def test_a_request_waiting_for_its_turn_holds_no_connection(
         reader.start()
         try:
             waited = 0.0
-            while turns._value == 0 and waited < 5 and not _waiting(turns):
+            while waited < 5 and not turns.waiting:
                 time.sleep(0.01)
                 waited += 0.01
-            assert _waiting(turns), "the reader never came to wait for its turn"
+            assert turns.waiting, "the reader never came to wait for its turn"
             assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
         finally:
             turns.release()
@@ -124,7 +125,41 @@ def test_a_request_waiting_for_its_turn_holds_no_connection(
     assert statuses == [200]
 
 
-def _waiting(turns: threading.BoundedSemaphore) -> bool:
-    """Whether a thread is blocked on the semaphore."""
-    condition = turns._cond  # type: ignore[attr-defined]
-    return bool(condition._waiters)
+def test_turns_go_in_the_order_asked_for() -> None:
+    turns = Turns(1)
+    turns.acquire()  # a long render has the turn
+    order: list[int] = []
+
+    def render(n: int) -> None:
+        with turns:
+            order.append(n)
+
+    readers = []
+    for n in range(5):
+        readers.append(threading.Thread(target=render, args=(n,)))
+        readers[-1].start()
+        while turns.waiting < n + 1:  # each in the queue before the next asks
+            time.sleep(0.001)
+    turns.release()
+    for reader in readers:
+        reader.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    assert turns.waiting == 0
+    with turns:  # the turn is free again, once
+        pass
+    with pytest.raises(ValueError, match="not taken"):
+        turns.release()
+
+
+def test_two_at_once_means_two() -> None:
+    turns = Turns(2)
+    turns.acquire()
+    turns.acquire()
+    third = threading.Thread(target=turns.acquire)
+    third.start()
+    while not turns.waiting:
+        time.sleep(0.001)
+    assert third.is_alive()
+    turns.release()
+    third.join(5)
+    assert not third.is_alive()
