@@ -30,6 +30,7 @@ from app.services.page_cache import PageCache
 from app.web import (
     admin,
     auth,
+    catalogue,
     editing,
     exports,
     filters,
@@ -181,6 +182,7 @@ def create_app(
     app.include_router(visuals.router, include_in_schema=False)
     app.include_router(exports.router, include_in_schema=False)
     app.include_router(pages.router, include_in_schema=False)
+    app.include_router(catalogue.router, include_in_schema=False)
     app.include_router(auth.router, include_in_schema=False)
     app.include_router(admin.router, include_in_schema=False)
     app.include_router(review.router, include_in_schema=False)

@@ -35,6 +35,10 @@ ROLE_LABELS = {
 }
 
 
+# The two sides of the border, by ISO 3166-1 alpha-3 code, as readers know them.
+COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
+
+
 class ActorKind(StrEnum):
     STATE_FORCES = "state-forces"
     REBEL_GROUP = "rebel-group"

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
-from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
+from app.models.vocab import COUNTRY_NAMES, EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
 from app.services.coverage import REPORTERS, reported_by_condition, reporter_counts
 from app.services.facet_index import Criteria, Selection, index_for
@@ -29,8 +30,9 @@ FACET_PARAMETERS = (
     *("actor", "status", "sector", "province", "district", "type", "country", "reported_by"),
 )
 ACTOR_FACET_SIZE = 15
+# What a filter chip says for the parameters that are not facets.
+CHIP_TITLES = {"from": "From", "to": "To", "q": "Text"}
 DISTRICT_FACET_SIZE = 15
-COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
 Answer = TypeVar("Answer")
 
 
@@ -61,6 +63,24 @@ class BrowseResult:
     @property
     def page_count(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+    def chips(self) -> list[tuple[str, str, str]]:
+        """(what, the value as readers know it, the link without it) for each active filter:
+        names where the link has slugs and codes."""
+        titles = {parameter: facet.title for parameter, facet in self.facets.items()}
+        labels = {
+            (parameter, value.value): value.label
+            for parameter, facet in self.facets.items()
+            for value in facet.values
+        }
+        return [
+            (
+                titles.get(parameter, CHIP_TITLES.get(parameter, parameter)),
+                labels.get((parameter, value), value),
+                href,
+            )
+            for parameter, value, href in self.filter.removal_links()
+        ]
 
 
 def resolve_filter(
@@ -486,6 +506,46 @@ def ask_index(
         return None if current is None else ask(current.select(criteria))
 
 
+def facet_rows(session: Session, wanted: IncidentFilter) -> FacetRows:
+    """Every facet's counts for a filter, as the list shows them (a reader's view)."""
+    resolved, _ = resolve_filter(session, wanted)
+    counts = ask_index(session, resolved, _facet_counts)
+    if counts is not None:
+        return _counted_in_index(session, counts)
+    return _counted_in_sql(session, resolved, session.get_bind().dialect.name)
+
+
+def _facet_counts(selection: Selection) -> dict[str, dict[Any, int]]:
+    return {parameter: selection.counts(parameter) for parameter in FACET_PARAMETERS}
+
+
+def counts_in_windows(
+    session: Session,
+    wanted: IncidentFilter,
+    windows: list[tuple[date, date]],
+    *,
+    can_see_unpublished: bool = False,
+) -> list[int]:
+    """How many incidents the filter would match with each of these date windows in place of
+    its own (the quick ranges say what they hold before they are chosen)."""
+    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    undated = replace(resolved, date_from=None, date_to=None, page=1)
+    days = tuple((first.toordinal(), last.toordinal()) for first, last in windows)
+    counted = ask_index(session, undated, lambda selection: selection.overlapping(days))
+    if counted is not None:
+        return list(counted)
+    dialect = session.get_bind().dialect.name
+    return [
+        session.scalar(
+            select(func.count())
+            .select_from(Incident)
+            .where(*filter_conditions(replace(undated, date_from=first, date_to=last), dialect))
+        )
+        or 0
+        for first, last in windows
+    ]
+
+
 def browse_incidents(
     session: Session,
     wanted: IncidentFilter,
@@ -503,7 +563,7 @@ def browse_incidents(
         lambda selection: (
             selection.total,
             selection.page_ids(resolved.sort, offset, page_size),
-            {parameter: selection.counts(parameter) for parameter in FACET_PARAMETERS},
+            _facet_counts(selection),
         ),
     )
     if counted is not None:
@@ -532,7 +592,8 @@ def _result(
 ) -> BrowseResult:
     page_count = max(1, -(-total // page_size))
     if resolved.page > page_count:
-        notices.append(Problem("page", f"there are only {page_count} pages; showing none"))
+        there = "there is only 1 page" if page_count == 1 else f"there are only {page_count} pages"
+        notices.append(Problem("page", f"{there}; showing none"))
     return BrowseResult(
         filter=resolved,
         items=items,

@@ -460,6 +460,16 @@ class Selection:
         return present[found // span], found % span + low, sums[found].astype(np.int64)
 
     @_kept
+    def overlapping(self, windows: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+        """How many matching incidents overlap each window of days (ordinals, both ends in),
+        as a date filter counts them."""
+        columns = self.index.columns
+        starts, ends = columns["start"][self.matching], columns["end"][self.matching]
+        return tuple(
+            int(np.count_nonzero((ends >= first) & (starts <= last))) for first, last in windows
+        )
+
+    @_kept
     def contested(self) -> int:
         """How many matching incidents have a claim in a contesting status."""
         bits = sum(STATUS_BITS[s] for s in CONTESTING_STATUSES)

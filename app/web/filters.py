@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from jinja2 import Environment
 
 from app.importers import DATASET_EVENT_PAGES, DATASET_LABELS
 from app.models.vocab import (
+    COUNTRY_NAMES,
     CREDIBILITY_LABELS,
     GEO_PRECISION_LABELS,
     RELIABILITY_LABELS,
@@ -15,6 +17,7 @@ from app.models.vocab import (
     event_type_label,
     sub_event_type_label,
 )
+from app.schemas.filters import IncidentFilter
 from app.services.claims import format_range
 from app.slugs import slugify
 
@@ -79,6 +82,16 @@ def humanize(value: str) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize()
 
 
+def country_name(code: str | None) -> str:
+    """A country side as readers know it; an unknown code as written, none as a dash."""
+    return COUNTRY_NAMES.get(code or "", code or "—")
+
+
+def filter_url(**parameters: Any) -> str:
+    """The incident list's canonical link for these filters."""
+    return IncidentFilter(**parameters).url()
+
+
 def install(env: Environment) -> None:
     env.filters["slugify"] = slugify
     env.filters["humanize"] = humanize
@@ -89,10 +102,11 @@ def install(env: Environment) -> None:
     env.globals["static_url"] = static_url
     env.globals["ROLE_LABELS"] = ROLE_LABELS
     env.tests["web_url"] = is_web_url
-    env.globals["quick_ranges"] = quick_ranges
     env.globals["page_window"] = page_window
     env.globals["format_range"] = format_range
     env.globals["DATASET_LABELS"] = DATASET_LABELS
+    env.globals["country_name"] = country_name
+    env.globals["filter_url"] = filter_url
     env.globals["DATASET_EVENT_PAGES"] = DATASET_EVENT_PAGES
     env.globals["sub_event_type_label"] = sub_event_type_label
     env.globals["RELIABILITY_LABELS"] = RELIABILITY_LABELS

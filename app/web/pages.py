@@ -16,7 +16,7 @@ from app.models import User
 from app.schemas.filters import SORTS, parse_incident_filter
 from app.services import records, visuals
 from app.services.actors import suggest_actors
-from app.services.browse import browse_incidents
+from app.services.browse import browse_incidents, counts_in_windows
 from app.services.comparison import compare_claims, spread_summary
 from app.services.coverage import reported_by_text
 from app.services.incidents import get_incident
@@ -25,6 +25,7 @@ from app.services.proposals_view import waiting_for
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
+from app.web.filters import quick_ranges
 from app.web.htmx import is_fragment_request
 
 router = APIRouter()
@@ -57,7 +58,16 @@ def _render_list(
     # its facet counts, so the reader can correct it.
     result = browse_incidents(session, parsed.filter, can_see_unpublished=user is not None)
     editor = user is not None
+    ranges = quick_ranges()
+    in_ranges = counts_in_windows(
+        session,
+        result.filter,
+        [(start, end) for _, start, end in ranges],
+        can_see_unpublished=editor,
+    )
     context = {
+        # Each with how many incidents it holds, so an empty one says so before it is chosen.
+        "quick_ranges": [(*r, n) for r, n in zip(ranges, in_ranges, strict=True)],
         "parsed": parsed,
         "result": result,
         "sorts": SORTS,

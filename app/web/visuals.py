@@ -98,12 +98,23 @@ def home(
 def _render_home(request: Request, session: Session, templates: Jinja2Templates) -> Response:
     today = date.today()
     since = today - timedelta(days=GLANCE_DAYS - 1)
+    recent = visuals.glance(session, since=since)
+    latest = visuals.latest(session)
+    quiet = None
+    if not recent.incidents and latest:
+        # Nothing in the last days: the page says so, and shows the latest days that have
+        # incidents instead of an empty panel.
+        quiet = (since, today)
+        today = max(i.date_end for i in latest[:1])
+        since = today - timedelta(days=GLANCE_DAYS - 1)
+        recent = visuals.glance(session, since=since)
     context = {
-        "recent": visuals.glance(session, since=since),
+        "recent": recent,
+        "quiet": quiet,
         "all_time": visuals.glance(session),
         "since": since,
         "today": today,
-        "latest": visuals.latest(session),
+        "latest": latest,
         "all_timeline": visuals.timeline(session, parse_incident_filter([]).filter),
     }
     return templates.TemplateResponse(request, "home.html", context)

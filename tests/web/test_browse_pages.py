@@ -3,6 +3,7 @@ metadata; the actor, sector and place pages."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -276,3 +277,49 @@ def test_actor_autocomplete_matches_names_and_aliases(client: TestClient, demo: 
     ]
     options = HTMLParser(client.get("/actors/suggest?actor=%25").text).css("option")
     assert options == []  # % is a character here, not a wildcard
+
+
+def test_filter_chips_name_what_the_link_holds_as_slugs_and_codes(
+    client: TestClient, demo: None
+) -> None:
+    url = (
+        "/incidents?actor=pakistan-army&sector=chaman-spin-boldak&country=AFG&type=battles&q=border"
+    )
+    tree = HTMLParser(client.get(url).text)
+    chips = [a.text(strip=True).removesuffix("×").strip() for a in tree.css(".chips a")]
+    assert sorted(chips) == [
+        "Actor: Pakistan Army",
+        "Country side: Afghanistan",
+        "Event type: Battles",
+        "Sector: Chaman–Spin Boldak",
+        "Text: border",
+    ]
+    labels = {a.attributes["aria-label"] for a in tree.css(".chips a")}
+    assert "Remove filter Actor: Pakistan Army" in labels
+
+
+def test_a_page_past_the_last_says_so_in_good_english(client: TestClient, demo: None) -> None:
+    tree = HTMLParser(client.get("/incidents?page=50").text)
+    notices = " ".join(li.text() for li in tree.css(".notices li"))
+    assert "there is only 1 page;" in notices
+
+
+def test_the_map_key_is_shown_only_with_the_map(client: TestClient, demo: None) -> None:
+    """The map is drawn by script: without it the key to its colours explains nothing."""
+    for path in ("/", "/incidents"):
+        tree = HTMLParser(client.get(path).text)
+        caption = tree.css_first("#map-note")
+        keys = caption.css(".key")
+        assert keys, path
+        assert all(
+            any("js-only" in (parent.attributes.get("class") or "") for parent in _ancestors(k))
+            for k in keys
+        ), path
+
+
+def _ancestors(node: Any) -> list[Any]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found

@@ -60,6 +60,9 @@ def _pages(incident_id: int) -> list[tuple[str, dict[str, str]]]:
         (LIST, partial),
         ("/incidents?status=denied", partial),
         (f"/incidents/{incident_id}", {}),
+        ("/actors", {}),
+        ("/sectors", {}),
+        ("/places?q=spin", {}),
     ]
 
 

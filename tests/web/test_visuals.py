@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import func, select
 
+from app.config import Settings
 from app.db import Database
+from app.main import create_app
+from app.models import Incident
 from app.schemas.filters import IncidentFilter
 from app.services.browse import browse_incidents
 from app.services.demo import load_demo
@@ -186,3 +191,50 @@ def test_an_online_tile_layer_only_when_configured(database: Database) -> None:
 def test_responses_are_compressed(client: TestClient) -> None:
     response = client.get("/static/vendor/leaflet/leaflet.js", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("content-encoding") == "gzip"
+
+
+def test_a_quiet_month_shows_the_latest_incidents_instead(
+    client: TestClient,
+    database: Database,
+    world: int,
+) -> None:
+    tree = HTMLParser(client.get("/").text)
+    notice = tree.css_first(".quiet-period")
+    assert notice is not None and "No incidents were recorded in the last 30 days" in notice.text()
+    with database.read() as s:
+        newest = s.scalar(
+            select(func.max(Incident.date_end)).where(Incident.review_state == "published")
+        )
+    assert newest is not None
+    recent = tree.css(".glance section")[0]
+    heading = recent.css_first("h2").text()
+    since = newest - timedelta(days=29)
+    assert heading == f"Latest 30 days with incidents ({since.isoformat()} to {newest.isoformat()})"
+    link = recent.css_first(".big-numbers strong a")
+    assert int(link.text()) > 0
+    listed = HTMLParser(client.get(link.attributes["href"]).text)
+    assert listed.css_first(".result-count").text().startswith(f"{link.text()} incident")
+
+
+@pytest.mark.parametrize("facet_index", [True, False])
+def test_quick_ranges_say_what_they_hold_before_they_are_chosen(
+    settings: Settings,
+    database: Database,
+    world: int,
+    facet_index: bool,
+) -> None:
+    app = create_app(replace(settings, facet_index=facet_index, page_cache=False), database)
+    with TestClient(app) as client:
+        tree = HTMLParser(client.get("/incidents?sector=kurram-paktia-khost").text)
+        ranges = tree.css(".quick-ranges li")
+        assert len(ranges) == 4
+        said = {}
+        for item in ranges:
+            link = item.css_first("a")
+            count = item.css_first(".range-count").text().strip("()")
+            said[link.text()] = count
+            chosen = HTMLParser(client.get(link.attributes["href"]).text)
+            total = chosen.css_first(".result-count").text().split()[0]
+            assert count == ("none" if total == "0" else total), link.attributes["href"]
+            assert ("empty-range" in (item.attributes.get("class") or "")) == (total == "0")
+        assert said["Last 7 days"] == "none"
