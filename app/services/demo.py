@@ -7,6 +7,7 @@ and never overwrites what an editor has changed since.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -90,6 +91,7 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoResult:
     actor_of = _Lookup(session, Actor)
     place_of = _Lookup(session, Place)
     sector_of = _Lookup(session, Sector)
+    _name_references(data, actor_of)
 
     sources: dict[str, Source] = {}
     for spec in data["sources"]:
@@ -134,6 +136,30 @@ def load_demo(session: Session, path: Path = DEMO_FILE) -> DemoResult:
         result.incidents_created += 1
         result.claims_created += len(spec["claims"])
     return result
+
+
+def _name_references(data: dict[str, Any], actor_of: _Lookup[Actor]) -> None:
+    """Editors' notes in the file point at other records by their keys ("see
+    2025-10-14-kurram-sector", "(thehawk-ians-12-afghans)"); readers are shown what the key
+    stands for: the incident's title, the source's outlet, whose claim it is."""
+    names = {source["key"]: source["outlet"] for source in data["sources"]}
+    for incident in data["incidents"]:
+        names[incident["key"]] = f"“{incident['title']}”"
+        for claim in incident["claims"]:
+            actor = actor_of(claim.get("claimant"), f"claim {claim['key']}")
+            who = actor.name if actor else claim.get("spokesperson_role") or "an unnamed source"
+            names[claim["key"]] = f"{who}'s {claim['kind']} claim"
+    keys = re.compile(
+        r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b"
+    )
+
+    def named(text: str | None) -> str | None:
+        return keys.sub(lambda found: names[found.group(1)], text) if text else text
+
+    for incident in data["incidents"]:
+        incident["notes"] = named(incident.get("notes"))
+        for claim in incident["claims"]:
+            claim["note"] = named(claim.get("note"))
 
 
 def _coordinate(given: float | None, from_place: float | None) -> float | None:

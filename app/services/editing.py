@@ -20,6 +20,7 @@ from app.models import (
     Claim,
     ClaimSource,
     District,
+    ExternalId,
     Incident,
     IncidentActor,
     Place,
@@ -482,6 +483,35 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
     for name in INCIDENT_FIELDS:
         if name != "version" and name in snapshot:
             setattr(incident, name, restore_value(name, snapshot[name]))
+    _place_and_parties(session, incident, snapshot)
+
+    for claim in list(incident.claims):
+        claim.responds_to_id = None
+    session.flush()
+    for claim in list(incident.claims):
+        session.delete(claim)
+    incident.claims.clear()
+    session.flush()
+
+    new_ids: dict[int, Claim] = {}
+    for data in snapshot.get("claims", []):
+        with session.no_autoflush:
+            claim = _claim_from_snapshot(session, incident, data)
+            # A claim comes back under its old number, so links to it and citations of it
+            # keep working; a number since given to another claim cannot be taken back.
+            if data.get("id") and session.get(Claim, data["id"]) is None:
+                claim.id = data["id"]
+        session.add(claim)
+        new_ids[data["id"]] = claim
+    session.flush()
+    for data in snapshot.get("claims", []):
+        target = data.get("responds_to_id")
+        if target in new_ids:
+            new_ids[data["id"]].responds_to_id = new_ids[target].id
+
+
+def _place_and_parties(session: Session, incident: Incident, snapshot: dict[str, Any]) -> None:
+    """The snapshot's place, sector, district and actors, as they are named today."""
     incident.place = find_place(session, snapshot["place"]) if snapshot.get("place") else None
     incident.sector = (
         session.scalar(select(Sector).where(Sector.slug == snapshot["sector"]))
@@ -501,25 +531,25 @@ def apply_snapshot(session: Session, incident: Incident, snapshot: dict[str, Any
             wanted.append((actor, link["role"]))
     set_actor_links(incident, wanted)
 
-    for claim in list(incident.claims):
-        claim.responds_to_id = None
-    session.flush()
-    for claim in list(incident.claims):
-        session.delete(claim)
-    incident.claims.clear()
-    session.flush()
 
-    new_ids: dict[int, Claim] = {}
-    for data in snapshot.get("claims", []):
-        with session.no_autoflush:
+def incident_from_snapshot(session: Session, snapshot: dict[str, Any]) -> Incident:
+    """The incident a snapshot describes, to read and never to save: its claims keep their
+    numbers. The session is not told of it."""
+    with session.no_autoflush:
+        incident = Incident(id=snapshot["id"])
+        for name in INCIDENT_FIELDS:
+            if name in snapshot:
+                setattr(incident, name, restore_value(name, snapshot[name]))
+        _place_and_parties(session, incident, snapshot)
+        incident.external_ids = [
+            ExternalId(dataset=e["dataset"], external_id=e["external_id"])
+            for e in snapshot.get("external_ids", [])
+        ]
+        for data in snapshot.get("claims", []):
             claim = _claim_from_snapshot(session, incident, data)
-        session.add(claim)
-        new_ids[data["id"]] = claim
-    session.flush()
-    for data in snapshot.get("claims", []):
-        target = data.get("responds_to_id")
-        if target in new_ids:
-            new_ids[data["id"]].responds_to_id = new_ids[target].id
+            claim.id = data["id"]
+            claim.responds_to_id = data.get("responds_to_id")
+    return incident
 
 
 def _claim_from_snapshot(session: Session, incident: Incident, data: dict[str, Any]) -> Claim:

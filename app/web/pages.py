@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -12,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.models import User
+from app.models import Incident, User
 from app.schemas.filters import SORTS, parse_incident_filter
 from app.services import records, visuals
 from app.services.actors import suggest_actors
@@ -22,6 +23,7 @@ from app.services.coverage import reported_by_text
 from app.services.incidents import get_incident
 from app.services.merge_links import merged_into
 from app.services.proposals_view import waiting_for
+from app.services.versions import incident_at_version
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
@@ -126,14 +128,7 @@ def _render_incident(
     )
     if incident is None:
         raise HTTPException(status_code=404, detail="There is no incident at this address.")
-    comparison = compare_claims(incident)
-    context = {
-        "incident": incident,
-        "comparison": comparison,
-        "spread_summary": spread_summary(comparison),
-        "today": date.today(),
-        "reported_by": reported_by_text(incident),
-    }
+    context: dict[str, object] = {}
     if user is not None:
         # Editors' tools (never in a cached page: editors are not served from the cache).
         params = request.query_params
@@ -143,7 +138,58 @@ def _render_incident(
             "merge_problem": params.get("merge_problem", "")[:300],
             "merged_now": parse_id(params.get("merged", "")),
         }
+    return _incident_page(request, templates, incident, context)
+
+
+def _incident_page(
+    request: Request, templates: Jinja2Templates, incident: Incident, extra: dict[str, object]
+) -> Response:
+    comparison = compare_claims(incident)
+    context = {
+        "incident": incident,
+        "comparison": comparison,
+        "spread_summary": spread_summary(comparison),
+        "today": date.today(),
+        "reported_by": reported_by_text(incident),
+        **extra,
+    }
     return templates.TemplateResponse(request, "incidents/detail.html", context)
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """What the page of a past version says of it."""
+
+    saved_at: datetime | None
+    current_version: int
+
+
+@router.get("/incidents/{incident_id}/v/{version}", response_class=HTMLResponse)
+def incident_version(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    user: CurrentUser,
+    incident_id: str,
+    version: str,
+) -> Response:
+    """An incident as version n left it: the address a citation of a figure gives."""
+    number, wanted = parse_id(incident_id), parse_id(version)
+
+    def render() -> Response:
+        editor = user is not None
+        current = get_incident(session, number, include_unpublished=editor) if number else None
+        if current is None or wanted is None or wanted > current.version:
+            raise _not_found("version of this incident")
+        if wanted == current.version:
+            return _incident_page(request, templates, current, {"as_of": AsOf(None, wanted)})
+        past = incident_at_version(session, current.id, wanted, include_unpublished=editor)
+        if past is None:
+            raise _not_found("version of this incident")
+        as_of = AsOf(past.saved_at, current.version)
+        return _incident_page(request, templates, past.incident, {"as_of": as_of})
+
+    return cached_page(request, session, user, render)
 
 
 def _not_found(what: str) -> HTTPException:

@@ -27,7 +27,8 @@ def test_reader_opens_the_spin_boldak_incident(
         parties = page.locator(".claimant > h3").all_inner_texts()
         assert "Pakistan Army" in parties and "Afghan Taliban authorities" in parties
         assert page.locator(".claim .status", has_text="denied").count() >= 1
-        assert page.locator(".claim .sources a").count() >= 4
+        assert page.locator(".claim .claim-sources a").count() >= 4
+        assert page.locator(".source-list a").count() >= 4
         # Nothing overflows the page sideways on a narrow screen, except inside scroll areas.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0

@@ -113,3 +113,20 @@ def test_a_bad_demo_file_names_the_problem_and_loads_nothing(
     with pytest.raises(DemoDataError, match="atlantis"), database.write() as s:
         load_demo(s, broken)
     assert _row_counts(database)["incidents"] == 0
+
+
+def test_notes_name_what_they_point_at_not_the_files_keys(database: Database) -> None:
+    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    keys = {s["key"] for s in data["sources"]}
+    for incident in data["incidents"]:
+        keys.add(incident["key"])
+        keys.update(claim["key"] for claim in incident["claims"])
+    with database.write() as s:
+        load_demo(s)
+    with database.read() as s:
+        notes = [*s.scalars(select(Incident.notes)), *s.scalars(select(Claim.note))]
+    assert any("“" in n for n in notes), "the notes do point at other incidents"
+    leaked = [(key, note) for note in notes for key in keys if key in note]
+    assert leaked == []
+    spin = next(n for n in notes if "Taliban officials cited by IANS" in n)
+    assert "(The Hawk)" in spin

@@ -66,7 +66,7 @@ def test_incident_page_sets_claims_side_by_side(client: TestClient, database: Da
     assert len(tree.css("article.claim")) >= 4
     statuses = set(_texts(response.text, ".claim .status"))
     assert {"disputed", "denied"} <= statuses
-    assert tree.css(".claim .sources li a[href^='https://']")
+    assert tree.css(".source-list li a[href^='https://']")
     assert tree.css_first(".responds a") is not None
     # The assessment stands apart from the claims.
     assert "Editors' assessment" in tree.css_first("section.assessment h2").text()
@@ -193,3 +193,35 @@ def test_query_count_does_not_grow_with_rows(client: TestClient, database: Datab
     # The list page: the rows, the total, a query per facet (eight: status, actor, sector,
     # province, district, type, country, reported by), the map and timeline tables.
     assert max(many) <= 18
+
+
+def test_each_source_is_listed_once_and_claims_point_at_it(
+    client: TestClient, database: Database
+) -> None:
+    with database.write() as s:
+        load_demo(s)
+    with database.read() as s:
+        incident = s.scalars(select(Incident).where(Incident.title.contains("Spin Boldak"))).one()
+        cited = {src.id: src.url for claim in incident.claims for src in claim.sources}
+        per_claim = {claim.id: [src.url for src in claim.sources] for claim in incident.claims}
+    tree = HTMLParser(client.get(f"/incidents/{incident.id}").text)
+    listed = tree.css(".source-list > li")
+    urls = [li.css_first("a").attributes["href"] for li in listed if li.css_first("a")]
+    assert len(listed) == len(cited) and len(urls) == len(set(urls)), "each source once"
+    assert len(cited) < sum(len(u) for u in per_claim.values()), "the demo shares sources"
+    numbered = {li.attributes["id"]: li for li in listed}
+    for claim_id, claim_urls in per_claim.items():
+        article = tree.css_first(f"#claim-{claim_id}")
+        pointers = [a.attributes["href"].lstrip("#") for a in article.css(".claim-sources a")]
+        links = [numbered[p].css_first("a") for p in pointers]
+        pointed = [a.attributes["href"] if a else None for a in links]
+        assert pointed == [u if u.startswith("http") else None for u in claim_urls], claim_id
+    # The grades are explained on the page, not only in tooltips.
+    key = tree.css_first(".grade-key").text()
+    grades = {li.css_first(".grade").text() for li in listed}
+    assert all(f"{g} " in key for g in grades)
+    # A phone cannot hover: no title-only explanations of grades.
+    assert not tree.css("abbr.grade[title]")
+    # The figures table scrolls inside a region the keyboard can reach.
+    region = tree.css_first("table.matrix").parent
+    assert region.attributes.get("tabindex") == "0" and region.attributes.get("role") == "region"

@@ -32,6 +32,7 @@ ACCESS = {
     ("GET", "/actors/{slug}"): PUBLIC,
     ("GET", "/sectors/{slug}"): PUBLIC,
     ("GET", "/places/{slug}"): PUBLIC,
+    ("GET", "/incidents/{incident_id}/v/{version}"): PUBLIC,
     ("GET", "/actors"): PUBLIC,
     ("GET", "/actors.json"): PUBLIC,
     ("GET", "/sectors"): PUBLIC,

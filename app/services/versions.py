@@ -1,0 +1,41 @@
+"""Citable versions: an incident as a given version left it, read back from the change log, so
+a figure cited from version n can be checked at /incidents/{id}/v/{n} for good."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Change, Incident
+from app.models.vocab import ReviewState
+from app.services.editing import incident_from_snapshot
+
+
+@dataclass(frozen=True)
+class PastVersion:
+    incident: Incident  # as it was; never saved
+    saved_at: datetime
+
+
+def incident_at_version(
+    session: Session, incident_id: int, version: int, *, include_unpublished: bool = False
+) -> PastVersion | None:
+    """The incident as the change that made it version `version` left it; None when no such
+    change is recorded, when it is not in the form pages read (imports before a first edit),
+    or, for a reader, when that version was not published."""
+    changes = session.scalars(
+        select(Change)
+        .where(Change.entity_type == "incident", Change.entity_id == incident_id)
+        .order_by(Change.id.desc())
+    )
+    for change in changes:
+        after = change.after or {}
+        if after.get("version") != version or not isinstance(after.get("claims"), list):
+            continue
+        if not include_unpublished and after.get("review_state") != ReviewState.PUBLISHED:
+            return None
+        return PastVersion(incident_from_snapshot(session, after), change.created_at)
+    return None
