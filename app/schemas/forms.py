@@ -175,10 +175,19 @@ def parse_incident_form(form: FormData) -> IncidentInput:
     end = _date(form, "date_end") or start
     if start and end and end < start:
         form.errors["date_end"] = "The end date is before the start date."
-    event_type = _choice(form, "event_type", EVENT_TYPES)
     sub_type = form.get("sub_event_type").strip() or None
+    if sub_type and not form.get("event_type").strip():
+        # A sub-type says its type: without a script to narrow the list, choosing only the
+        # sub-type is enough.
+        form.raw["event_type"] = next(
+            (slug for slug, (_, subs) in EVENT_TYPES.items() if sub_type in subs), ""
+        )
+    event_type = _choice(form, "event_type", EVENT_TYPES)
     if event_type and sub_type and sub_type not in EVENT_TYPES[event_type][1]:
-        form.errors["sub_event_type"] = f"Not a sub-type of {EVENT_TYPES[event_type][0]}."
+        label, subs = EVENT_TYPES[event_type]
+        form.errors["sub_event_type"] = (
+            f"Not a sub-type of {label}; its sub-types are {', '.join(subs.values())}."
+        )
         sub_type = None
     place = _text(form, "place", limit=200)
     new_place = _text(form, "new_place_name", limit=200)

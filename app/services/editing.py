@@ -185,7 +185,8 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
         incident.district_id = place.district_id
     incident.location = data.location
     incident.geo_precision = data.geo_precision or 1
-    incident.country = data.country
+    # The country side follows from the place unless the editor chose one.
+    incident.country = data.country or (place.country if place is not None else None)
     incident.event_type = data.event_type
     incident.sub_event_type = data.sub_event_type
     for name, value in data.assessed.items():
@@ -261,7 +262,10 @@ def set_review_state(
     incident = load_for_edit(session, incident_id)
     _check_version(incident, expected_version)
     if state == ReviewState.PUBLISHED and not any(claim.source_links for claim in incident.claims):
-        raise PublishRefused("Publishing needs at least one claim with a source.")
+        raise PublishRefused(
+            "Publishing needs at least one claim with a source, and this incident has none yet: "
+            "readers must be able to see where each figure comes from."
+        )
     before = snapshot_incident(incident)
     incident.review_state = state
     action = {

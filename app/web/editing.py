@@ -94,11 +94,21 @@ async def _form(request: Request) -> FormData:
 
 
 def _refused(
-    request: Request, templates: TemplatesDep, status: int, title: str, message: str, back: str
+    request: Request,
+    templates: TemplatesDep,
+    status: int,
+    title: str,
+    message: str,
+    back: str,
+    fix: tuple[str, str] | None = None,
 ) -> Response:
-    context = {"status": status, "title": title, "message": message, "back": back}
+    """A page that says why a write was refused, with the way to put it right when there is one
+    (`fix`: what to do, and where)."""
+    context = {"status": status, "title": title, "message": message, "back": back, "fix": fix}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
+
+ACTOR_ROWS_ADDED = 3
 
 STALE = "Someone changed this incident after you opened it. Reload it and try again."
 
@@ -113,6 +123,7 @@ def _act(
     back: str,
     missing: str,
     refused_status: int = 409,
+    fix: tuple[str, str] | None = None,
 ) -> Response:
     """One write from a button (publish, archive, purge, delete a claim, restore): done, or a
     page that says why not. `write` returns where to go next."""
@@ -123,7 +134,7 @@ def _act(
     except editing.NotFound:
         raise HTTPException(status_code=404, detail=missing) from None
     except editing.PublishRefused as refused:
-        return _refused(request, templates, refused_status, title, str(refused), back)
+        return _refused(request, templates, refused_status, title, str(refused), back, fix)
     except editing.EditConflict:
         return _refused(request, templates, 409, title, STALE, back)
 
@@ -150,10 +161,12 @@ def _incident_form_page(
     status: int = 200,
     conflict: dict[str, Any] | None = None,
 ) -> Response:
+    # "Add more actor rows" without a script: the same form again, with more blank rows.
+    spare = ACTOR_ROWS_SPARE + (ACTOR_ROWS_ADDED if form.get("more_actor_rows") else 0)
     context = {
         "form": form,
         "incident": incident,
-        "actor_rows": row_count(form.raw, "actor", "", ACTOR_ROWS_SPARE),
+        "actor_rows": row_count(form.raw, "actor", "", spare),
         "actor_options": suggest_actors(session, "", limit=500),
         "place_options": place_suggestions(session),
         "sector_options": [
@@ -181,6 +194,9 @@ async def create_incident(
     request: Request, database: DatabaseDep, templates: TemplatesDep, user: Editor
 ) -> Response:
     form = await _form(request)
+    if form.get("more_actor_rows"):
+        with database.read() as session:
+            return _incident_form_page(request, templates, session, form, incident=None)
     data = parse_incident_form(form)
     if form.ok:
         try:
@@ -226,6 +242,10 @@ async def update_incident(
 ) -> Response:
     number = _id(incident_id)
     form = await _form(request)
+    if form.get("more_actor_rows"):
+        with database.read() as session:
+            incident = _load(session, number)
+            return _incident_form_page(request, templates, session, form, incident=incident)
     data = parse_incident_form(form)
     version = expected_version(form)
     status = 422
@@ -275,15 +295,19 @@ def _review(state: ReviewState) -> Any:
             return _incident_url(incident)
 
         # A refused publication is the editor's to fix (422); a stale button is a conflict.
+        publishing = state == ReviewState.PUBLISHED
         return _act(
             request,
             templates,
             database,
             write,
-            title="Not changed",
+            title="Not published" if publishing else "Not changed",
             back=f"/incidents/{number}",
             missing="There is no incident at this address.",
             refused_status=422,
+            fix=("Add a claim with its source", f"/incidents/{number}/claims/new")
+            if publishing
+            else None,
         )
 
     return change_state

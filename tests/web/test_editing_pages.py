@@ -377,3 +377,65 @@ def test_a_conflict_on_a_claim_deleted_meanwhile_keeps_it_as_a_new_claim(
     )
     assert tree.css_first("#statement").text() == "My revised wording"
     assert tree.css_first("#source_1_url").attributes["value"] == CLAIM["source_1_url"]
+
+
+def test_the_type_follows_from_a_sub_type_chosen_alone(
+    editor: TestClient, database: Database
+) -> None:
+    incident_id = create(editor, event_type="", sub_event_type="shelling-artillery-missile-attack")
+    with database.read() as s:
+        incident = s.get(Incident, incident_id)
+        assert incident is not None and incident.event_type == "explosions-remote-violence"
+    wrong = post_form(
+        editor, "/incidents", "/incidents/new", {**INCIDENT, "sub_event_type": "peaceful-protest"}
+    )
+    assert wrong.status_code == 422
+    problem = HTMLParser(wrong.text).css_first("#sub_event_type-error").text()
+    assert "Not a sub-type of Battles" in problem and "Armed clash" in problem
+
+
+def test_the_country_side_follows_from_the_place(editor: TestClient, database: Database) -> None:
+    incident_id = create(editor, country="", place="Spin Buldak")
+    with database.read() as s:
+        incident = s.get(Incident, incident_id)
+        assert incident is not None and incident.country == "AFG"
+    chosen = create(editor, country="PAK", place="Spin Buldak")  # the editor's choice stands
+    with database.read() as s:
+        assert s.get(Incident, chosen).country == "PAK"  # type: ignore[union-attr]
+
+
+def test_more_actor_rows_without_a_script_save_nothing(
+    editor: TestClient, database: Database
+) -> None:
+    with database.read() as s:
+        before = len(s.scalars(select(Incident.id)).all())
+    page = post_form(
+        editor, "/incidents", "/incidents/new", {**INCIDENT, "more_actor_rows": "1", "title": ""}
+    )
+    assert page.status_code == 200
+    tree = HTMLParser(page.text)
+    assert len(tree.css(".actor-row")) == 2 + 2 + 3, "the two filled, two blank, three added"
+    assert tree.css_first("#actor_1").attributes["value"] == "Frontier Corps"
+    assert not tree.css(".field-error"), "nothing is checked until it is saved"
+    with database.read() as s:
+        assert len(s.scalars(select(Incident.id)).all()) == before
+
+
+def test_a_refused_publication_says_what_is_missing_and_links_to_it(editor: TestClient) -> None:
+    incident_id = create(editor)
+    refused = post_form(
+        editor, f"/incidents/{incident_id}/publish", f"/incidents/{incident_id}", {}
+    )
+    assert refused.status_code == 422
+    tree = HTMLParser(refused.text)
+    assert tree.css_first("h1").text() == "Not published"
+    assert "at least one claim with a source" in tree.css_first(".lead").text()
+    fix = tree.css_first("a.button")
+    assert fix.attributes["href"] == f"/incidents/{incident_id}/claims/new"
+    assert editor.get(fix.attributes["href"]).status_code == 200
+
+
+def test_a_new_places_sector_is_chosen_from_the_list(editor: TestClient) -> None:
+    tree = HTMLParser(editor.get("/incidents/new").text)
+    options = [o.attributes["value"] for o in tree.css("select#new_place_sector option")]
+    assert "" in options and "chaman-spin-boldak" in options

@@ -238,3 +238,7 @@ def test_quick_ranges_say_what_they_hold_before_they_are_chosen(
             assert count == ("none" if total == "0" else total), link.attributes["href"]
             assert ("empty-range" in (item.attributes.get("class") or "")) == (total == "0")
         assert said["Last 7 days"] == "none"
+        # With dates chosen the ranges are not counted: that would be a second selection
+        # over every incident for each page.
+        dated = HTMLParser(client.get("/incidents?from=2025-01-01").text)
+        assert dated.css(".quick-ranges li") and not dated.css(".quick-ranges .range-count")
