@@ -161,6 +161,7 @@ def ids(database: Database, reference: None) -> dict[str, str]:
             "merge_id": str(merge.id),
             "slug": "ttp",
             "suffix": "csv",
+            "version": "1",
         }
 
 
