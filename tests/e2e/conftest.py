@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def sign_in_as_editor(page: Any, base: str) -> None:
+    """Sign the page's browser in as the seeded editor; it lands on the incident list."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(EDITOR_EMAIL)
+    page.get_by_label("Password").fill(EDITOR_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/incidents")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

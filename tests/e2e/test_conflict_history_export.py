@@ -9,17 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import EDITOR_EMAIL, EDITOR_PASSWORD
+from tests.e2e.conftest import sign_in_as_editor
 
 
 def _signed_in(browser: Any, live_server: str, javascript: bool) -> tuple[Any, Any]:
     context = browser.new_context(java_script_enabled=javascript, accept_downloads=True)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(EDITOR_EMAIL)
-    page.get_by_label("Password").fill(EDITOR_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/incidents")
+    sign_in_as_editor(page, live_server)
     return context, page
 
 

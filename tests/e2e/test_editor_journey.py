@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import EDITOR_EMAIL, EDITOR_PASSWORD
+from tests.e2e.conftest import sign_in_as_editor
 
 
 def _fill_claim(
@@ -49,11 +49,7 @@ def test_editor_publishes_and_a_reader_finds_it(
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill(EDITOR_EMAIL)
-        page.get_by_label("Password").fill(EDITOR_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/incidents")
+        sign_in_as_editor(page, live_server)
 
         page.goto(f"{live_server}/incidents/new")
         page.get_by_label("Title").fill(title)

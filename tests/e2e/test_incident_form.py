@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.models.vocab import EVENT_TYPES
-from tests.e2e.conftest import EDITOR_EMAIL, EDITOR_PASSWORD
+from tests.e2e.conftest import sign_in_as_editor
 
 
 def _signed_in(browser: Any, live_server: str, javascript: bool, width: int) -> tuple[Any, Any]:
@@ -16,11 +16,7 @@ def _signed_in(browser: Any, live_server: str, javascript: bool, width: int) -> 
         java_script_enabled=javascript, viewport={"width": width, "height": 900}
     )
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(EDITOR_EMAIL)
-    page.get_by_label("Password").fill(EDITOR_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/incidents")
+    sign_in_as_editor(page, live_server)
     page.goto(f"{live_server}/incidents/new")
     return context, page
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ScratchDatabases
-from tests.e2e.conftest import EDITOR_EMAIL, EDITOR_PASSWORD, serving
+from tests.e2e.conftest import serving, sign_in_as_editor
 from tests.services.test_matching import ACLED, UCDP
 
 
@@ -32,11 +32,7 @@ def test_merge_from_the_queue_then_undo_it(
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     try:
-        page.goto(f"{matching_server}/login")
-        page.get_by_label("Email").fill(EDITOR_EMAIL)
-        page.get_by_label("Password").fill(EDITOR_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/incidents")
+        sign_in_as_editor(page, matching_server)
         page.get_by_role("link", name="Matches").click()
         group = page.locator("section.match-group").first
         kept = group.locator("input[name=keep]:checked").get_attribute("value")
