@@ -25,6 +25,8 @@ class Record:
     status_counts: dict[str, int]
     # The filtered list with every incident, when the URL contract can express it.
     browse_url: str | None
+    # The map feed of those incidents, on the same condition.
+    map_url: str | None = None
 
 
 def _status_counts(session: Session, *conditions: ColumnElement[bool]) -> dict[str, int]:
@@ -54,7 +56,9 @@ def _filter_record(
     session: Session, wanted: IncidentFilter, claim_conditions: list[ColumnElement[bool]]
 ) -> Record:
     conditions = filter_conditions(wanted, session.get_bind().dialect.name)
-    return _record(session, conditions, claim_conditions, wanted.url())
+    record = _record(session, conditions, claim_conditions, wanted.url())
+    record.map_url = wanted.url("/incidents/map.geojson")
+    return record
 
 
 def get_actor(session: Session, slug: str) -> Actor | None:

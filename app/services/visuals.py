@@ -7,6 +7,7 @@ exactly the incidents the list shows.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app import dates
-from app.models import Actor, CasualtyFigure, Claim, Incident, Place, Sector
+from app.models import Actor, CasualtyFigure, Claim, District, Incident, Place, Sector
 from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import ask_index, filter_conditions, list_items, resolve_filter
@@ -27,18 +28,23 @@ from app.slugs import slugify
 
 MAP_LIMIT = 5_000
 TIMELINE_CLAIMANTS = 6
-# How far an incident located only "near" a place (2) or to its region (3) may be, in metres.
-PRECISION_RADIUS_M = {1: 0, 2: 10_000, 3: 50_000}
+
+
+# The map's colours, the one that wins first: a marker for several incidents takes the first
+# any of them has, as an incident takes the first any of its claims has.
+CATEGORIES = ("contested", "corroborated", "unverified", "retracted", "no-claims")
 
 
 def status_category(statuses: set[str]) -> str:
-    """One colour per incident: contested first, then corroborated, retracted, unverified."""
+    """One colour per incident from its claims' statuses."""
     if statuses & CONTESTING_STATUSES:
         return "contested"
-    for status in ("corroborated", "unverified", "retracted"):
-        if status in statuses:
-            return status
-    return "no-claims"
+    return first_category(statuses)
+
+
+def first_category(categories: Iterable[str]) -> str:
+    present = set(categories)
+    return next((c for c in CATEGORIES if c in present), "no-claims")
 
 
 def killed_spread(low: int | None, high: int | None) -> str:
@@ -69,6 +75,36 @@ def _statuses(session: Session, incident_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
+# How many of a filter's located incidents the map draws, newest first. A view holding more
+# says so and asks for a narrower filter: past this, the map's data outweighs the page.
+MAP_LIMIT = 20_000
+# Incidents this close together (in degrees, about 100 m) share one marker.
+MAP_GRID_DECIMALS = 3
+
+
+@dataclass
+class _Spot:
+    """The incidents a filter has at one point: what one marker on the map stands for."""
+
+    latitude: float
+    longitude: float
+    geo_precision: int
+    latest: Any
+    latest_status: str
+    statuses: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+    max_killed: int | None = None
+    district: tuple[str, str] | None = None  # (slug, name), when all of them share one
+
+    def add(self, row: Any, status: str) -> None:
+        self.count += 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if row.max_claimed_killed is not None:
+            self.max_killed = max(self.max_killed or 0, row.max_claimed_killed)
+        district = (row.district_slug, row.district_name) if row.district_slug else None
+        self.district = district if self.count == 1 or self.district == district else None
+
+
 def map_features(
     session: Session,
     wanted: IncidentFilter,
@@ -76,10 +112,17 @@ def map_features(
     limit: int = MAP_LIMIT,
     can_see_unpublished: bool = False,
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of the filter's incidents that have coordinates."""
+    """The filter's located incidents as a GeoJSON FeatureCollection of points, one feature
+    per point with incidents (not per incident): real data puts hundreds of incidents on one
+    town, and one marker each would weigh down every filter change and hide each other.
+
+    Each feature says how many incidents it stands for, their claim statuses, the highest
+    killed any claimed, the newest of them and the district they share. The collection says how many
+    incidents match, how many have coordinates, how many are drawn and whether that is all."""
     conditions = _conditions(session, wanted, can_see_unpublished)
-    located = [*conditions, Incident.latitude.is_not(None)]
+    located = [*conditions, Incident.latitude.is_not(None), Incident.longitude.is_not(None)]
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    located_total = session.scalar(select(func.count()).select_from(Incident).where(*located)) or 0
     rows = session.execute(
         select(
             Incident.id,
@@ -91,38 +134,65 @@ def map_features(
             Incident.geo_precision,
             Incident.min_claimed_killed,
             Incident.max_claimed_killed,
+            District.slug.label("district_slug"),
+            District.name.label("district_name"),
         )
+        .outerjoin(District, District.id == Incident.district_id)
         .where(*located)
         .order_by(Incident.date_start.desc(), Incident.id.desc())
         .limit(limit)
     ).all()
     statuses = _statuses(session, [r.id for r in rows])
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
-            "properties": {
-                "id": r.id,
-                "title": r.title,
-                "date": r.date_start.isoformat(),
-                "date_end": r.date_end.isoformat(),
-                "url": f"/incidents/{r.id}/{slugify(r.title)}",
-                "geo_precision": r.geo_precision,
-                "radius_m": PRECISION_RADIUS_M.get(r.geo_precision, 0),
-                "max_killed": r.max_claimed_killed,
-                "spread": killed_spread(r.min_claimed_killed, r.max_claimed_killed),
-                "status": status_category(statuses.get(r.id, set())),
-            },
-        }
-        for r in rows
-    ]
-    located_total = session.scalar(select(func.count()).select_from(Incident).where(*located)) or 0
+    spots: dict[tuple[float, float, int], _Spot] = {}
+    for row in rows:  # newest first: a spot's first row is its latest incident
+        key = (
+            round(row.latitude, MAP_GRID_DECIMALS),
+            round(row.longitude, MAP_GRID_DECIMALS),
+            row.geo_precision,
+        )
+        spot = spots.get(key)
+        status = status_category(statuses.get(row.id, set()))
+        if spot is None:
+            spot = spots[key] = _Spot(row.latitude, row.longitude, row.geo_precision, row, status)
+        spot.add(row, status)
     return {
         "type": "FeatureCollection",
-        "features": features,
+        "features": [_spot_feature(spot) for spot in spots.values()],
         "total": total,
         "unlocated": total - located_total,
-        "truncated": len(features) == limit,
+        "located": located_total,
+        "drawn": len(rows),
+        "truncated": len(rows) < located_total,
+    }
+
+
+def _spot_feature(spot: _Spot) -> dict[str, Any]:
+    """One marker's data, kept lean: a view of thousands of incidents sends one of these per
+    point on every filter change. Its popup says the rest through the links."""
+    latest = spot.latest
+    properties: dict[str, Any] = {
+        "count": spot.count,
+        # One colour for the marker: the first any of its incidents has.
+        "status": first_category(spot.statuses),
+        "geo_precision": spot.geo_precision,
+        "max_killed": spot.max_killed,
+        "latest": {
+            "url": f"/incidents/{latest.id}/{slugify(latest.title)}",
+            "title": latest.title,
+            "date": latest.date_start.isoformat(),
+            "status": spot.latest_status,
+        },
+    }
+    if spot.count > 1:
+        properties["statuses"] = spot.statuses
+        if spot.district is not None:
+            slug, name = spot.district
+            properties["district"] = {"slug": slug, "name": name}
+    coordinates = [round(spot.longitude, 5), round(spot.latitude, 5)]
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": coordinates},
+        "properties": properties,
     }
 
 

@@ -158,6 +158,7 @@ def _incident_page(
         "spread_summary": spread_summary(comparison),
         "today": date.today(),
         "reported_by": reported_by_text(incident),
+        "map_status": visuals.status_category({claim.status for claim in incident.claims}),
         **extra,
     }
     return templates.TemplateResponse(request, "incidents/detail.html", context)

@@ -4,21 +4,19 @@
 "use strict";
 
 (function () {
-  const COLOURS = {
-    contested: "#b91c1c",
-    corroborated: "#15803d",
-    unverified: "#475569",
-    retracted: "#7e22ce",
-    "no-claims": "#94a3b8",
-  };
   const LINE_COLOURS = ["#b45309", "#0f766e", "#9333ea", "#be123c", "#1d4ed8", "#4d7c0f"];
-  const BORDER_REGION = [[23, 58], [40.5, 79]];
-  const LABELLED_KINDS = ["city", "district-centre", "town"];
+  // The basemap's own extent when it has not loaded yet.
+  const BORDER_REGION = [[21, 54], [41.5, 82]];
+  // Which labels show from which zoom: provinces while the whole region is in view, then the
+  // reference towns by rank (1 cities, 2 district centres, 3 towns) and the districts (4).
+  const LABEL_ZOOM = { 1: 5, 2: 6.5, 3: 7.5, 4: 8 };
+  const PROVINCE_ZOOM = [4, 7];
+  const LABEL_FONT = { province: "italic 600 12px system-ui, sans-serif", town: "12px system-ui, sans-serif", district: "11px system-ui, sans-serif" };
   const cache = {};
 
   async function getJSON(url) {
-    // The basemap and the gazetteer do not change with the filter: fetch them once per page.
-    const lasting = url.startsWith("/static/") || url === "/places.geojson";
+    // The basemap does not change with the filter: fetch it once per page.
+    const lasting = url.startsWith("/static/");
     if (!cache[url] || !lasting) {
       cache[url] = fetch(url, { headers: { Accept: "application/json" } }).then((response) => {
         if (!response.ok) throw new Error(response.status + " " + url);
@@ -35,89 +33,200 @@
     return node;
   }
 
-  function popup(p) {
+  const plural = (n, one, many) => `${n.toLocaleString("en")} ${n === 1 ? one : many || one + "s"}`;
+
+  function statusText(statuses) {
+    return Object.entries(statuses).map(([status, n]) => `${n} ${status === "no-claims" ? "without claims" : status}`).join(", ");
+  }
+
+  function popup(p, query) {
     // Built from nodes, never from HTML strings: titles are editors' text.
     const box = element("div", "", { class: "map-popup" });
-    box.append(element("time", p.date === p.date_end ? p.date : p.date + " to " + p.date_end));
+    const latest = p.latest;
+    if (p.count > 1) {
+      box.append(element("strong", plural(p.count, "incident") + " here"));
+      box.append(element("span", statusText(p.statuses)));
+      box.append(element("span", "The newest:"));
+    }
+    box.append(element("time", latest.date, { datetime: latest.date }));
     const heading = element("strong");
-    heading.append(element("a", p.title, { href: p.url }));
+    heading.append(element("a", latest.title, { href: latest.url }));
     box.append(heading);
-    box.append(element("span", p.spread));
-    box.append(element("span", "Claims: " + p.status));
+    box.append(element("span", "Claims: " + latest.status));
+    if (p.max_killed !== null) box.append(element("span", `Highest killed claimed${p.count > 1 ? " in one of them" : ""}: ${p.max_killed}`));
+    if (p.geo_precision > 1) box.append(element("em", "Located only to its district or region."));
+    if (p.district) {
+      // The list of this filter in that district: where the rest of them are listed.
+      const params = new URLSearchParams(query);
+      params.delete("district");
+      params.delete("page");
+      params.append("district", p.district.slug);
+      const more = element("span");
+      more.append(element("a", `List them: this view in ${p.district.name}`, { href: "/incidents?" + params }));
+      box.append(more);
+    }
     return box;
   }
 
-  function markerRadius(killed) {
-    return killed ? Math.min(28, 5 + 3 * Math.sqrt(killed)) : 5;
+  function spotIcon(count, status, precision) {
+    // Area grows with the number of incidents, so a town with hundreds stands out.
+    const size = Math.round(Math.min(44, 14 + 5 * Math.log2(count)));
+    const html = element("span", count > 1 ? count.toLocaleString("en") : "");
+    return L.divIcon({ html, className: `spot spot-${status}${precision > 1 ? " spot-area" : ""}`, iconSize: [size, size] });
+  }
+
+  function clusterIcon(cluster) {
+    const markers = cluster.getAllChildMarkers();
+    const count = markers.reduce((sum, m) => sum + m.options.count, 0);
+    const contested = markers.reduce((sum, m) => sum + (m.options.statuses.contested || 0), 0);
+    const size = Math.round(Math.min(56, 22 + 5 * Math.log2(count)));
+    const html = element("span", count.toLocaleString("en"), { title: `${plural(count, "incident")}, ${contested} contested: zoom in to separate them` });
+    return L.divIcon({ html, className: `spot-cluster${contested ? " has-contested" : ""}`, iconSize: [size, size] });
+  }
+
+  // Labels: each wants a box on screen; the most important get theirs first and the rest wait
+  // for a zoom where they fit, so no two labels ever overlap.
+  const measure = document.createElement("canvas").getContext("2d");
+
+  function labelCandidates(basemap) {
+    return basemap.features
+      .filter((f) => ["province", "town", "district"].includes(f.properties.layer))
+      .map((f) => {
+        const { layer, name, rank } = f.properties;
+        measure.font = LABEL_FONT[layer];
+        const width = Math.ceil(measure.measureText(name).width);
+        const latlng = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        const html = element("span", name);
+        const icon = L.divIcon({ html, className: `map-label map-label-${layer}`, iconSize: [width + 8, 16], iconAnchor: layer === "province" ? [width / 2 + 4, 8] : [-3, 8] });
+        return {
+          layer, width, latlng,
+          order: layer === "province" ? 0 : rank,
+          shownAt: (zoom) => (layer === "province" ? zoom >= PROVINCE_ZOOM[0] && zoom <= PROVINCE_ZOOM[1] : zoom >= LABEL_ZOOM[rank]),
+          marker: L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "labels" }),
+          dot: layer === "province" ? null : L.circleMarker(latlng, { radius: 2, color: "#334155", weight: 1, fillOpacity: 1, interactive: false, pane: "labels" }),
+        };
+      })
+      .sort((a, b) => a.order - b.order);
+  }
+
+  function placeLabels(map, candidates, layer) {
+    layer.clearLayers();
+    const zoom = map.getZoom();
+    const view = map.getSize();
+    const taken = [];
+    for (const label of candidates) {
+      if (!label.shownAt(zoom)) continue;
+      const at = map.latLngToContainerPoint(label.latlng);
+      const box = label.layer === "province"
+        ? { left: at.x - label.width / 2 - 4, right: at.x + label.width / 2 + 4, top: at.y - 8, bottom: at.y + 8 }
+        : { left: at.x - 4, right: at.x + label.width + 12, top: at.y - 8, bottom: at.y + 8 };
+      if (box.left < 0 || box.top < 0 || box.right > view.x || box.bottom > view.y) continue;
+      if (taken.some((t) => box.left < t.right && t.left < box.right && box.top < t.bottom && t.top < box.bottom)) continue;
+      taken.push(box);
+      layer.addLayer(label.marker);
+      if (label.dot) layer.addLayer(label.dot);
+    }
+  }
+
+  function drawBasemap(map, basemap) {
+    const style = {
+      country: (p) => ({ color: "#94a3b8", weight: 1, fillColor: ["Pakistan", "Afghanistan"].includes(p.name) ? "#f8fafc" : "#e2e8f0", fillOpacity: 1 }),
+      "province-line": (p) => ({ color: "#94a3b8", weight: p.former ? 1.2 : 1, dashArray: p.former ? "4 4" : null }),
+      // The border drawn as the border: darker and wider than any other line.
+      border: () => ({ color: "#1e293b", weight: 2.5 }),
+    };
+    const order = ["country", "province-line", "border"];
+    order.forEach((layer) => {
+      L.geoJSON({ type: "FeatureCollection", features: basemap.features.filter((f) => f.properties.layer === layer) }, {
+        interactive: false,
+        style: (feature) => style[layer](feature.properties),
+      }).addTo(map);
+    });
+    map.attributionControl.addAttribution("Boundaries: Natural Earth");
+  }
+
+  function note(container, incidents) {
+    const noteId = container.getAttribute("aria-describedby");
+    const box = noteId && document.getElementById(noteId);
+    if (!box) return;
+    const points = incidents.features.length;
+    const parts = [`${plural(incidents.drawn, "incident")} on the map at ${plural(points, "point")}.`];
+    if (incidents.truncated) parts.push(`Only the newest ${incidents.drawn.toLocaleString("en")} of ${incidents.located.toLocaleString("en")} with coordinates are drawn: choose dates, a sector or an actor to see the rest.`);
+    if (incidents.unlocated) parts.push(`${plural(incidents.unlocated, "incident")} without coordinates ${incidents.unlocated === 1 ? "is" : "are"} not on it.`);
+    box.querySelector(".map-count")?.remove();
+    box.prepend(element("strong", parts.join(" ") + " ", { class: "map-count" }));
+  }
+
+  function zoomToCover(container, edge) {
+    // The lowest zoom at which the basemap still fills the container (Web Mercator, 256 px
+    // tiles), so the reader never sees past its edge.
+    const y = (lat) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+    const width = (edge.getEast() - edge.getWest()) / 360;
+    const height = (y(edge.getNorth()) - y(edge.getSouth())) / (2 * Math.PI);
+    const zoom = Math.log2(Math.max(container.clientWidth / (256 * width), container.clientHeight / (256 * height)));
+    // A whole zoom: the clustering plugin loses markers under a fractional lowest zoom.
+    return Math.max(4, Math.ceil(zoom));
   }
 
   async function drawMap(container) {
     if (container.dataset.drawn || typeof L === "undefined") return;
     container.dataset.drawn = "1";
-    const map = L.map(container, { zoomSnap: 0.5, scrollWheelZoom: false, minZoom: 4, maxZoom: 12 }).fitBounds(BORDER_REGION);
+    const small = container.classList.contains("map-small");
+    const [basemap, incidents] = await Promise.all([
+      getJSON(container.dataset.basemap),
+      container.dataset.geojson ? getJSON(container.dataset.geojson) : null,
+    ]);
+    // The basemap covers more than both countries; the view never goes past its edge.
+    const edge = L.latLngBounds(basemap.bbox ? [[basemap.bbox[1], basemap.bbox[0]], [basemap.bbox[3], basemap.bbox[2]]] : BORDER_REGION);
+    const minZoom = zoomToCover(container, edge);
+    const map = L.map(container, { zoomSnap: 0.5, scrollWheelZoom: false, maxZoom: 12, minZoom, maxBounds: edge, maxBoundsViscosity: 1 });
+    container.leafletMap = map; // for the page's tests: where the view is, what it shows
+    map.setView(edge.getCenter(), minZoom, { animate: false });
     map.attributionControl.setPrefix(false);
     if (container.dataset.tiles) {
       L.tileLayer(container.dataset.tiles, { attribution: container.dataset.tilesAttribution || "" }).addTo(map);
     }
-    const [basemap, places, incidents] = await Promise.all([
-      getJSON(container.dataset.basemap),
-      getJSON(container.dataset.places),
-      getJSON(container.dataset.geojson),
-    ]);
-    if (!container.dataset.tiles) {
-      L.geoJSON(basemap, {
-        interactive: false,
-        style: (feature) => ({
-          color: "#64748b",
-          weight: 1,
-          fillColor: ["Pakistan", "Afghanistan"].includes(feature.properties.name) ? "#f8fafc" : "#e2e8f0",
-          fillOpacity: 1,
-        }),
-      }).addTo(map);
-      map.attributionControl.addAttribution("Boundaries: Natural Earth");
-    }
-    const towns = L.layerGroup(
-      places.features.map((f) =>
-        L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-          radius: 2, color: "#334155", weight: 1, fillOpacity: 1,
-        // A node, never a string: Leaflet writes a string tooltip as HTML, and names come from
-        // editors and imported files.
-        }).bindTooltip(element("span", f.properties.name), {
-          // Towns are always labelled; crossings, passes and valleys name themselves on hover.
-          permanent: LABELLED_KINDS.includes(f.properties.kind),
-          direction: "right",
-          className: LABELLED_KINDS.includes(f.properties.kind) ? "town-label" : "",
-          offset: [4, 0],
-        })
-      )
-    ).addTo(map);
-    const toggleLabels = () => container.classList.toggle("show-labels", map.getZoom() >= 6);
-    map.on("zoomend", toggleLabels);
-    toggleLabels();
+    if (!container.dataset.tiles) drawBasemap(map, basemap);
 
-    const clusters = L.markerClusterGroup({ maxClusterRadius: 35, showCoverageOnHover: false });
-    L.geoJSON(incidents, {
-      pointToLayer: (feature, latlng) => {
+    // Labels lie under the markers: a marker is what a reader clicks.
+    map.createPane("labels").style.zIndex = 450;
+    const labels = L.layerGroup().addTo(map);
+    const candidates = labelCandidates(basemap);
+    map.on("zoomend moveend resize", () => placeLabels(map, candidates, labels));
+
+    // Show where these incidents are, but never closer than a district's view.
+    const fitTo = (bounds) => map.fitBounds(bounds.pad(0.4), { maxZoom: small && incidents ? 9 : 7, animate: false });
+    if (incidents) {
+      const query = container.dataset.geojson.split("?")[1] || "";
+      const clusters = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false, iconCreateFunction: clusterIcon });
+      const markers = incidents.features.map((feature) => {
         const p = feature.properties;
-        const style = { color: COLOURS[p.status], fillColor: COLOURS[p.status], fillOpacity: 0.45, weight: 2 };
-        // Located only to a district or region: a hollow dashed ring, never a precise dot.
-        const area = { dashArray: "3 3", fillOpacity: 0.1, radius: Math.max(12, markerRadius(p.max_killed)) };
-        return L.circleMarker(latlng, Object.assign(style, p.geo_precision > 1 ? area : { radius: markerRadius(p.max_killed) }));
-      },
-      onEachFeature: (feature, layer) => layer.bindPopup(popup(feature.properties)),
-    }).eachLayer((layer) => clusters.addLayer(layer));
-    map.addLayer(clusters);
-    if (incidents.features.length) {
-      // Show where these incidents are, but never closer than a district's view.
-      map.fitBounds(clusters.getBounds().pad(0.4), { maxZoom: 7 });
+        const [lon, lat] = feature.geometry.coordinates;
+        const marker = L.marker([lat, lon], {
+          icon: spotIcon(p.count, p.status, p.geo_precision),
+          count: p.count,
+          statuses: p.statuses || { [p.latest.status]: 1 },
+          title: p.count > 1 ? `${plural(p.count, "incident")}: ${statusText(p.statuses)}` : p.latest.title,
+          alt: p.latest.title,
+        });
+        marker.bindPopup(() => popup(p, query));  // built when opened, not thousands up front
+        return marker;
+      });
+      // Fit the view first: clusters added to a map that then moves are drawn mid-animation.
+      if (markers.length) fitTo(L.latLngBounds(markers.map((m) => m.getLatLng())));
+      // In one call: the plugin clusters them all at once, far faster than one by one. Its bulk
+      // call draws nothing for a lone marker (markercluster 1.5.3), so one goes in by itself.
+      if (markers.length === 1) clusters.addLayer(markers[0]);
+      else clusters.addLayers(markers);
+      map.addLayer(clusters);
+      note(container, incidents);
+    } else if (container.dataset.point) {
+      const [lat, lon, precision] = container.dataset.point.split(",").map(Number);
+      fitTo(L.latLngBounds([[lat, lon], [lat, lon]]));
+      const marker = L.marker([lat, lon], { icon: spotIcon(1, container.dataset.status || "no-claims", precision), keyboard: false, interactive: false });
+      marker.addTo(map);
     }
-
-    const note = document.getElementById("map-note");
-    if (note) {
-      const shown = incidents.features.length;
-      const missing = incidents.unlocated ? `; ${incidents.unlocated} without coordinates are not shown` : "";
-      note.prepend(element("strong", `${shown} incident${shown === 1 ? "" : "s"} on the map${missing}. `));
-    }
+    placeLabels(map, candidates, labels);
   }
 
   function chooseDates(from, to) {
@@ -173,7 +282,7 @@
   }
 
   function drawAll() {
-    document.querySelectorAll("#map[data-geojson]").forEach((c) => drawMap(c).catch(console.error));
+    document.querySelectorAll(".map[data-basemap]").forEach((c) => drawMap(c).catch(console.error));
     document.querySelectorAll("#timeline[data-src]").forEach((c) => drawTimeline(c).catch(console.error));
   }
 

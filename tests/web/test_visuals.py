@@ -17,7 +17,7 @@ from app.models import Incident
 from app.schemas.filters import IncidentFilter
 from app.services.browse import browse_incidents
 from app.services.demo import load_demo
-from app.services.visuals import status_category, timeline
+from app.services.visuals import first_category, map_features, status_category, timeline
 from tests.services.test_browse import build_world
 
 FILTERS = [
@@ -67,13 +67,26 @@ def test_map_shows_exactly_the_listed_incidents(
     assert response.headers["content-type"].startswith("application/geo+json")
     collection = response.json()
     assert collection["type"] == "FeatureCollection"
-    shown = {f["properties"]["id"] for f in collection["features"]}
-    assert shown == _listed(database, wanted)
-    assert collection["total"] == len(shown) and collection["unlocated"] == 0
-    for feature in collection["features"]:
-        lon, lat = feature["geometry"]["coordinates"]
-        assert -180 <= lon <= 180 and -90 <= lat <= 90
-        assert feature["properties"]["url"].startswith(f"/incidents/{feature['properties']['id']}/")
+    listed = _listed(database, wanted)
+    with database.read() as s:
+        incidents = [s.get(Incident, i) for i in listed]
+    # One feature per point, counting every incident there; the newest of them named.
+    expected: dict[tuple[float, float], list[Incident]] = {}
+    for incident in incidents:
+        if incident is not None and incident.latitude is not None:
+            point = (incident.longitude, incident.latitude)
+            expected.setdefault(point, []).append(incident)
+    found = {tuple(f["geometry"]["coordinates"]): f["properties"] for f in collection["features"]}
+    assert found.keys() == expected.keys()
+    for point, properties in found.items():
+        here = expected[point]
+        assert properties["count"] == len(here)
+        newest = max(here, key=lambda i: (i.date_start, i.id))
+        assert properties["latest"]["url"].startswith(f"/incidents/{newest.id}/")
+    assert collection["total"] == len(listed)
+    assert collection["located"] == collection["drawn"] == sum(len(v) for v in expected.values())
+    assert collection["unlocated"] == len(listed) - collection["located"]
+    assert collection["truncated"] is False
 
 
 @pytest.mark.parametrize("wanted", FILTERS, ids=lambda f: f.url())
@@ -100,7 +113,7 @@ def test_drafts_stay_off_the_map_and_the_timeline_for_readers(
     client: TestClient, world: None
 ) -> None:
     features = client.get("/incidents/map.geojson?q=crossing").json()["features"]
-    assert [f["properties"]["title"] for f in features] == ["Clashes at the crossing"]
+    assert [f["properties"]["latest"]["title"] for f in features] == ["Clashes at the crossing"]
     assert sum(client.get("/incidents/timeline.json?state=draft").json()["incidents"]) == 4
 
 
@@ -242,3 +255,64 @@ def test_quick_ranges_say_what_they_hold_before_they_are_chosen(
         # over every incident for each page.
         dated = HTMLParser(client.get("/incidents?from=2025-01-01").text)
         assert dated.css(".quick-ranges li") and not dated.css(".quick-ranges .range-count")
+
+
+def test_the_map_draws_up_to_its_limit_and_says_how_many_it_left_out(
+    database: Database, world: None
+) -> None:
+    with database.read() as s:
+        everything = map_features(s, IncidentFilter())
+        limited = map_features(s, IncidentFilter(), limit=2)
+    assert everything["truncated"] is False and everything["drawn"] == everything["located"] > 2
+    assert limited["drawn"] == 2 and limited["truncated"] is True
+    assert limited["located"] == everything["located"]
+    assert sum(f["properties"]["count"] for f in limited["features"]) == 2
+
+
+def test_a_marker_takes_the_first_colour_of_its_incidents() -> None:
+    assert first_category({"unverified", "contested"}) == "contested"
+    assert first_category({"retracted", "corroborated"}) == "corroborated"
+    assert first_category({"no-claims", "retracted"}) == "retracted"
+    assert first_category(set()) == "no-claims"
+
+
+def test_a_marker_of_several_incidents_carries_their_statuses_and_shared_district(
+    client: TestClient, database: Database
+) -> None:
+    with database.write() as s:
+        load_demo(s)
+    features = client.get("/incidents/map.geojson").json()["features"]
+    several = [f["properties"] for f in features if f["properties"]["count"] > 1]
+    assert several, "the demo has two incidents at one point"
+    for properties in several:
+        assert sum(properties["statuses"].values()) == properties["count"]
+        assert properties["status"] == first_category(properties["statuses"])
+    single = [f["properties"] for f in features if f["properties"]["count"] == 1]
+    assert all("statuses" not in p for p in single)
+
+
+def test_record_pages_carry_their_small_map(client: TestClient, database: Database) -> None:
+    with database.write() as s:
+        load_demo(s)
+        located = s.scalar(select(Incident).where(Incident.latitude.is_not(None)).limit(1))
+        unlocated = s.scalar(select(Incident).where(Incident.latitude.is_(None)).limit(1))
+        assert located is not None and unlocated is not None
+        located_id, unlocated_id = located.id, unlocated.id
+        point = f"{located.latitude:.5f},{located.longitude:.5f},{located.geo_precision}"
+    page = HTMLParser(client.get(f"/incidents/{located_id}").text)
+    assert page.css_first("#incident-map").attributes["data-point"] == point
+    assert HTMLParser(client.get(f"/incidents/{unlocated_id}").text).css_first(".map") is None
+    sector = HTMLParser(client.get("/sectors/chaman-spin-boldak").text)
+    assert (
+        sector.css_first("#record-map").attributes["data-geojson"]
+        == "/incidents/map.geojson?sector=chaman-spin-boldak"
+    )
+    actor = HTMLParser(client.get("/actors/pakistan-army").text)
+    assert actor.css_first("#record-map").attributes["data-geojson"].endswith("actor=pakistan-army")
+    place = HTMLParser(client.get("/places/chaman").text)
+    assert place.css_first("#record-map").attributes["data-point"].startswith("30.92220,66.44470")
+
+
+def test_the_list_title_counts_in_the_singular_for_one(client: TestClient, world: None) -> None:
+    title = HTMLParser(client.get("/incidents?q=crossing").text).css_first("title").text()
+    assert title.startswith("1 incident (filtered)")
