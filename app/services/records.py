@@ -26,7 +26,7 @@ class Record:
     # The filtered list with every incident, when the URL contract can express it.
     browse_url: str | None
     # The map feed of those incidents, on the same condition.
-    map_url: str | None = None
+    map_url: str | None
 
 
 def _status_counts(session: Session, *conditions: ColumnElement[bool]) -> dict[str, int]:
@@ -46,19 +46,20 @@ def _record(
     conditions: list[ColumnElement[bool]],
     claim_conditions: list[ColumnElement[bool]],
     browse_url: str | None,
+    map_url: str | None,
 ) -> Record:
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
     items = list_items(session, conditions, page_size=RECORD_PAGE_SIZE)
-    return Record(items, total, _status_counts(session, *claim_conditions), browse_url)
+    return Record(items, total, _status_counts(session, *claim_conditions), browse_url, map_url)
 
 
 def _filter_record(
     session: Session, wanted: IncidentFilter, claim_conditions: list[ColumnElement[bool]]
 ) -> Record:
     conditions = filter_conditions(wanted, session.get_bind().dialect.name)
-    record = _record(session, conditions, claim_conditions, wanted.url())
-    record.map_url = wanted.url("/incidents/map.geojson")
-    return record
+    return _record(
+        session, conditions, claim_conditions, wanted.url(), wanted.url("/incidents/map.geojson")
+    )
 
 
 def get_actor(session: Session, slug: str) -> Actor | None:
@@ -127,4 +128,4 @@ def get_place(session: Session, slug: str, *, can_see_unpublished: bool = False)
 
 def place_record(session: Session, place: Place) -> Record:
     conditions = [Incident.review_state == ReviewState.PUBLISHED, Incident.place_id == place.id]
-    return _record(session, conditions, [Incident.place_id == place.id], None)
+    return _record(session, conditions, [Incident.place_id == place.id], None, None)

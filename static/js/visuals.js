@@ -5,8 +5,6 @@
 
 (function () {
   const LINE_COLOURS = ["#b45309", "#0f766e", "#9333ea", "#be123c", "#1d4ed8", "#4d7c0f"];
-  // The basemap's own extent when it has not loaded yet.
-  const BORDER_REGION = [[21, 54], [41.5, 82]];
   // Which labels show from which zoom: provinces while the whole region is in view, then the
   // reference towns by rank (1 cities, 2 district centres, 3 towns) and the districts (4).
   const LABEL_ZOOM = { 1: 5, 2: 6.5, 3: 7.5, 4: 8 };
@@ -177,7 +175,8 @@
       container.dataset.geojson ? getJSON(container.dataset.geojson) : null,
     ]);
     // The basemap covers more than both countries; the view never goes past its edge.
-    const edge = L.latLngBounds(basemap.bbox ? [[basemap.bbox[1], basemap.bbox[0]], [basemap.bbox[3], basemap.bbox[2]]] : BORDER_REGION);
+    const [west, south, east, north] = basemap.bbox;
+    const edge = L.latLngBounds([[south, west], [north, east]]);
     const minZoom = zoomToCover(container, edge);
     const map = L.map(container, { zoomSnap: 0.5, scrollWheelZoom: false, maxZoom: 12, minZoom, maxBounds: edge, maxBoundsViscosity: 1 });
     container.leafletMap = map; // for the page's tests: where the view is, what it shows

@@ -239,6 +239,8 @@ def test_without_script_no_map_and_no_key_show(live_server: str, browser: Any) -
             page.goto(live_server + path)
             assert not page.locator(".map").first.is_visible()
             assert not page.locator(".map-note .js-only").first.is_visible()
+            # Nor an empty frame where a small map would be.
+            assert all(not frame.is_visible() for frame in page.locator(".panel-small").all())
     finally:
         context.close()
 
