@@ -25,12 +25,24 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def demo_server() -> Iterator[str]:
+def demo_server(acled_events: int = 0) -> Iterator[str]:
+    """The demo data served; with `acled_events`, that many generated ACLED events imported
+    too (bench/import_acled.py's file: each event at a point of its own, the hardest case
+    for the map)."""
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite:///{tmp}/bench.sqlite3"
         env = {**os.environ, "DATABASE_URL": database, "LOG_LEVEL": "warning"}
         command = [sys.executable, "-m", "app.cli"]
         subprocess.run([*command, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        if acled_events:
+            from bench.import_acled import write_export
+
+            export = Path(tmp) / "acled.csv"
+            write_export(export, acled_events)
+            subprocess.run(
+                [*command, "import", "acled", str(export)],
+                env=env, cwd=ROOT, check=True, capture_output=True,
+            )  # fmt: skip
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]

@@ -2,6 +2,8 @@
 cache, and for one filter change on the list page. Limits from the project: 300 KB and 30 KB.
 
     python bench/page_weight.py        # prints a table, writes bench/results/page_weight.json
+    python bench/page_weight.py 6600   # the same with 6,600 generated ACLED events imported too
+                                       # (bench/results/page_weight_6600.json)
 
 Exits with status 1 when a limit is exceeded.
 """
@@ -68,8 +70,8 @@ def measure(base: str) -> dict[str, Any]:
     return results
 
 
-def main() -> int:
-    with demo_server() as base:
+def main(acled_events: int = 0) -> int:
+    with demo_server(acled_events) as base:
         results = measure(base)
     limits = {
         "home_first_load": FIRST_LOAD_LIMIT,
@@ -86,10 +88,11 @@ def main() -> int:
         verdict = "ok" if entry["within_limit"] else "OVER"
         kilobytes = entry["bytes"] / 1024
         print(f"{key:<22}{entry['requests']:>9}{kilobytes:>9.1f}{limit / 1024:>10.0f}  {verdict}")
-    out = ROOT / "bench" / "results" / "page_weight.json"
+    name = f"page_weight_{acled_events}.json" if acled_events else "page_weight.json"
+    out = ROOT / "bench" / "results" / name
     out.write_text(json.dumps(results, indent=2) + "\n")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

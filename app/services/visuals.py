@@ -7,7 +7,7 @@ exactly the incidents the list shows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -78,31 +78,60 @@ def _statuses(session: Session, incident_ids: list[int]) -> dict[int, set[str]]:
 # How many of a filter's located incidents the map draws, newest first. A view holding more
 # says so and asks for a narrower filter: past this, the map's data outweighs the page.
 MAP_LIMIT = 20_000
-# Incidents this close together (in degrees, about 100 m) share one marker.
-MAP_GRID_DECIMALS = 3
+# Incidents in one cell of a grid share a marker: a cell of 0.001° (about 100 m) first. A view
+# with more cells than MAP_POINTS takes a coarser grid (about 1 km, then 10 km), so what a
+# filter change sends stays small however scattered the incidents are; the map says so.
+MAP_GRIDS = {3: 100, 2: 1_000, 1: 10_000}  # decimals of a degree: about that many metres
+MAP_POINTS = 1_000
 
 
 @dataclass
 class _Spot:
-    """The incidents a filter has at one point: what one marker on the map stands for."""
+    """The incidents a filter has in one cell of the grid: what one marker stands for."""
 
-    latitude: float
-    longitude: float
     geo_precision: int
-    latest: Any
+    latest: Any  # the first row added: rows come newest first
     latest_status: str
     statuses: dict[str, int] = field(default_factory=dict)
     count: int = 0
     max_killed: int | None = None
     district: tuple[str, str] | None = None  # (slug, name), when all of them share one
+    # Sums of their coordinates: the marker stands at their middle.
+    latitudes: float = 0.0
+    longitudes: float = 0.0
 
     def add(self, row: Any, status: str) -> None:
         self.count += 1
+        self.latitudes += row.latitude
+        self.longitudes += row.longitude
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if row.max_claimed_killed is not None:
             self.max_killed = max(self.max_killed or 0, row.max_claimed_killed)
         district = (row.district_slug, row.district_name) if row.district_slug else None
         self.district = district if self.count == 1 or self.district == district else None
+
+
+def _spots(rows: Sequence[Any], statuses: dict[int, str], decimals: int) -> list[_Spot]:
+    """The rows, newest first, gathered by cell of a grid of `decimals` decimals of a degree
+    (and by location precision: a district's centre is not a village)."""
+    spots: dict[tuple[float, float, int], _Spot] = {}
+    for row in rows:
+        key = (round(row.latitude, decimals), round(row.longitude, decimals), row.geo_precision)
+        spot = spots.get(key)
+        if spot is None:
+            spot = spots[key] = _Spot(row.geo_precision, row, statuses[row.id])
+        spot.add(row, statuses[row.id])
+    return list(spots.values())
+
+
+def _gathered(rows: Sequence[Any], statuses: dict[int, str]) -> tuple[list[_Spot], int]:
+    """The rows by the finest grid that gives at most MAP_POINTS markers, or the coarsest,
+    with its cell's size in metres."""
+    for decimals, metres in MAP_GRIDS.items():
+        spots = _spots(rows, statuses, decimals)
+        if len(spots) <= MAP_POINTS:
+            return spots, metres
+    return spots, metres
 
 
 def map_features(
@@ -113,12 +142,13 @@ def map_features(
     can_see_unpublished: bool = False,
 ) -> dict[str, Any]:
     """The filter's located incidents as a GeoJSON FeatureCollection of points, one feature
-    per point with incidents (not per incident): real data puts hundreds of incidents on one
-    town, and one marker each would weigh down every filter change and hide each other.
+    per cell of a grid with incidents (not per incident): real data puts hundreds of incidents
+    on one town, and one marker each would weigh down every filter change and hide each other.
 
     Each feature says how many incidents it stands for, their claim statuses, the highest
-    killed any claimed, the newest of them and the district they share. The collection says how many
-    incidents match, how many have coordinates, how many are drawn and whether that is all."""
+    killed any claimed, the newest of them and the district they share. The collection says
+    how many incidents match, how many have coordinates, how many are drawn, whether that is
+    all, and the grid that gathered them (`grid_m`, about that many metres)."""
     conditions = _conditions(session, wanted, can_see_unpublished)
     located = [*conditions, Incident.latitude.is_not(None), Incident.longitude.is_not(None)]
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
@@ -142,22 +172,13 @@ def map_features(
         .order_by(Incident.date_start.desc(), Incident.id.desc())
         .limit(limit)
     ).all()
-    statuses = _statuses(session, [r.id for r in rows])
-    spots: dict[tuple[float, float, int], _Spot] = {}
-    for row in rows:  # newest first: a spot's first row is its latest incident
-        key = (
-            round(row.latitude, MAP_GRID_DECIMALS),
-            round(row.longitude, MAP_GRID_DECIMALS),
-            row.geo_precision,
-        )
-        spot = spots.get(key)
-        status = status_category(statuses.get(row.id, set()))
-        if spot is None:
-            spot = spots[key] = _Spot(row.latitude, row.longitude, row.geo_precision, row, status)
-        spot.add(row, status)
+    claims = _statuses(session, [r.id for r in rows])
+    categories = {r.id: status_category(claims.get(r.id, set())) for r in rows}
+    spots, metres = _gathered(rows, categories)
     return {
         "type": "FeatureCollection",
-        "features": [_spot_feature(spot) for spot in spots.values()],
+        "features": [_spot_feature(spot) for spot in spots],
+        "grid_m": metres,
         "total": total,
         "unlocated": total - located_total,
         "located": located_total,
@@ -188,7 +209,7 @@ def _spot_feature(spot: _Spot) -> dict[str, Any]:
         if spot.district is not None:
             slug, name = spot.district
             properties["district"] = {"slug": slug, "name": name}
-    coordinates = [round(spot.longitude, 5), round(spot.latitude, 5)]
+    coordinates = [round(spot.longitudes / spot.count, 5), round(spot.latitudes / spot.count, 5)]
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": coordinates},

@@ -37,12 +37,12 @@
     return Object.entries(statuses).map(([status, n]) => `${n} ${status === "no-claims" ? "without claims" : status}`).join(", ");
   }
 
-  function popup(p, query) {
+  function popup(p, query, grid) {
     // Built from nodes, never from HTML strings: titles are editors' text.
     const box = element("div", "", { class: "map-popup" });
     const latest = p.latest;
     if (p.count > 1) {
-      box.append(element("strong", plural(p.count, "incident") + " here"));
+      box.append(element("strong", plural(p.count, "incident") + (grid > 100 ? ` within about ${grid / 1000} km` : " here")));
       box.append(element("span", statusText(p.statuses)));
       box.append(element("span", "The newest:"));
     }
@@ -66,18 +66,22 @@
     return box;
   }
 
+  // Area grows with the number of incidents, so a town with hundreds stands out; a cluster is
+  // no wider than the distance that keeps clusters apart, so two never overlap.
+  const spotSize = (count) => Math.round(Math.min(44, 14 + 5 * Math.log2(count)));
+  const clusterSize = (count) => Math.round(Math.min(46, 22 + 3 * Math.log2(count)));
+  const clusterCount = (cluster) => cluster.getAllChildMarkers().reduce((sum, m) => sum + m.options.count, 0);
+
   function spotIcon(count, status, precision) {
-    // Area grows with the number of incidents, so a town with hundreds stands out.
-    const size = Math.round(Math.min(44, 14 + 5 * Math.log2(count)));
+    const size = spotSize(count);
     const html = element("span", count > 1 ? count.toLocaleString("en") : "");
     return L.divIcon({ html, className: `spot spot-${status}${precision > 1 ? " spot-area" : ""}`, iconSize: [size, size] });
   }
 
   function clusterIcon(cluster) {
-    const markers = cluster.getAllChildMarkers();
-    const count = markers.reduce((sum, m) => sum + m.options.count, 0);
-    const contested = markers.reduce((sum, m) => sum + (m.options.statuses.contested || 0), 0);
-    const size = Math.round(Math.min(56, 22 + 5 * Math.log2(count)));
+    const count = clusterCount(cluster);
+    const contested = cluster.getAllChildMarkers().reduce((sum, m) => sum + (m.options.statuses.contested || 0), 0);
+    const size = clusterSize(count);
     const html = element("span", count.toLocaleString("en"), { title: `${plural(count, "incident")}, ${contested} contested: zoom in to separate them` });
     return L.divIcon({ html, className: `spot-cluster${contested ? " has-contested" : ""}`, iconSize: [size, size] });
   }
@@ -107,11 +111,22 @@
       .sort((a, b) => a.order - b.order);
   }
 
-  function placeLabels(map, candidates, layer) {
+  function markerBoxes(map, shown) {
+    // Where the incidents' markers stand once drawn, in the map's pixels, from their positions
+    // and icon sizes rather than the page: during the clusters' animation the page shows them
+    // on their way. A label never covers one.
+    return shown().map((marker) => {
+      const at = map.latLngToContainerPoint(marker.getLatLng());
+      const half = (marker.getAllChildMarkers ? clusterSize(clusterCount(marker)) : spotSize(marker.options.count)) / 2;
+      return { left: at.x - half, right: at.x + half, top: at.y - half, bottom: at.y + half };
+    });
+  }
+
+  function placeLabels(map, candidates, layer, shown) {
     layer.clearLayers();
     const zoom = map.getZoom();
     const view = map.getSize();
-    const taken = [];
+    const taken = markerBoxes(map, shown);
     for (const label of candidates) {
       if (!label.shownAt(zoom)) continue;
       const at = map.latLngToContainerPoint(label.latlng);
@@ -149,6 +164,7 @@
     if (!box) return;
     const points = incidents.features.length;
     const parts = [`${plural(incidents.drawn, "incident")} on the map at ${plural(points, "point")}.`];
+    if (incidents.grid_m > 100) parts.push(`So many places that incidents within about ${incidents.grid_m / 1000} km share a marker, at their middle: choose dates, a sector or an actor to see them apart.`);
     if (incidents.truncated) parts.push(`Only the newest ${incidents.drawn.toLocaleString("en")} of ${incidents.located.toLocaleString("en")} with coordinates are drawn: choose dates, a sector or an actor to see the rest.`);
     if (incidents.unlocated) parts.push(`${plural(incidents.unlocated, "incident")} without coordinates ${incidents.unlocated === 1 ? "is" : "are"} not on it.`);
     box.querySelector(".map-count")?.remove();
@@ -191,13 +207,16 @@
     map.createPane("labels").style.zIndex = 450;
     const labels = L.layerGroup().addTo(map);
     const candidates = labelCandidates(basemap);
-    map.on("zoomend moveend resize", () => placeLabels(map, candidates, labels));
+    // After the markers have moved: the clusters redraw on the same events.
+    let shown = () => [];
+    const relabel = () => setTimeout(() => placeLabels(map, candidates, labels, shown), 0);
+    map.on("zoomend moveend resize", relabel);
 
     // Show where these incidents are, but never closer than a district's view.
     const fitTo = (bounds) => map.fitBounds(bounds.pad(0.4), { maxZoom: small && incidents ? 9 : 7, animate: false });
     if (incidents) {
       const query = container.dataset.geojson.split("?")[1] || "";
-      const clusters = L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false, iconCreateFunction: clusterIcon });
+      const clusters = L.markerClusterGroup({ maxClusterRadius: 50, showCoverageOnHover: false, iconCreateFunction: clusterIcon });
       const markers = incidents.features.map((feature) => {
         const p = feature.properties;
         const [lon, lat] = feature.geometry.coordinates;
@@ -208,7 +227,7 @@
           title: p.count > 1 ? `${plural(p.count, "incident")}: ${statusText(p.statuses)}` : p.latest.title,
           alt: p.latest.title,
         });
-        marker.bindPopup(() => popup(p, query));  // built when opened, not thousands up front
+        marker.bindPopup(() => popup(p, query, incidents.grid_m));  // built when opened, not thousands up front
         return marker;
       });
       // Fit the view first: clusters added to a map that then moves are drawn mid-animation.
@@ -218,14 +237,18 @@
       if (markers.length === 1) clusters.addLayer(markers[0]);
       else clusters.addLayers(markers);
       map.addLayer(clusters);
+      // What the reader sees of them: a marker on its own, or the cluster it is in.
+      shown = () => [...new Set(markers.map((m) => clusters.getVisibleParent(m)).filter(Boolean))];
+      clusters.on("animationend", relabel);
       note(container, incidents);
     } else if (container.dataset.point) {
       const [lat, lon, precision] = container.dataset.point.split(",").map(Number);
       fitTo(L.latLngBounds([[lat, lon], [lat, lon]]));
-      const marker = L.marker([lat, lon], { icon: spotIcon(1, container.dataset.status || "no-claims", precision), keyboard: false, interactive: false });
+      const marker = L.marker([lat, lon], { icon: spotIcon(1, container.dataset.status || "no-claims", precision), count: 1, keyboard: false, interactive: false });
       marker.addTo(map);
+      shown = () => [marker];
     }
-    placeLabels(map, candidates, labels);
+    placeLabels(map, candidates, labels, shown);
   }
 
   function chooseDates(from, to) {

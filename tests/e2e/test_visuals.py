@@ -145,6 +145,14 @@ OVERLAPS = """() => {
     && a.top < b.bottom - 1 && b.top < a.bottom - 1;
   return boxes.filter((a, i) => boxes.slice(i + 1).some((b) => over(a, b))).length;
 }"""
+COVERED_MARKERS = """() => {
+  const box = (e) => e.getBoundingClientRect();
+  const labels = [...document.querySelectorAll('#map .map-label')].map(box);
+  const markers = [...document.querySelectorAll('#map .spot, #map .spot-cluster')].map(box);
+  const over = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  return labels.filter((a) => markers.some((b) => over(a, b))).length;
+}"""
 SET_ZOOM = "z => document.querySelector('#map').leafletMap.setZoom(z, {animate: false})"
 
 
@@ -161,10 +169,11 @@ def test_map_labels_reference_places_only_and_never_overlap(
         for zoom in (None, 6, 7.5, 9):
             if zoom is not None:
                 page.evaluate(SET_ZOOM, zoom)
-                page.wait_for_timeout(200)
+                page.wait_for_timeout(800)  # the clusters animate, then labels move aside
             labels = set(page.locator("#map .map-label").all_text_contents())
             assert labels <= allowed, labels - allowed
             assert page.evaluate(OVERLAPS) == 0, f"labels overlap at zoom {zoom}"
+            assert page.evaluate(COVERED_MARKERS) == 0, f"a label covers a marker at {zoom}"
             shown |= labels
         # Zooming in names more places: towns and districts, not only provinces.
         assert len(shown) > 10

@@ -15,6 +15,7 @@ from app.db import Database
 from app.main import create_app
 from app.models import Incident
 from app.schemas.filters import IncidentFilter
+from app.services import visuals
 from app.services.browse import browse_incidents
 from app.services.demo import load_demo
 from app.services.visuals import first_category, map_features, status_category, timeline
@@ -316,3 +317,24 @@ def test_record_pages_carry_their_small_map(client: TestClient, database: Databa
 def test_the_list_title_counts_in_the_singular_for_one(client: TestClient, world: None) -> None:
     title = HTMLParser(client.get("/incidents?q=crossing").text).css_first("title").text()
     assert title.startswith("1 incident (filtered)")
+
+
+def test_too_many_places_take_a_coarser_grid_and_keep_every_incident(
+    database: Database, world: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with database.write() as s:
+        # Spread the world's incidents 300 m apart: each its own marker on the finest grid.
+        for n, incident in enumerate(s.scalars(select(Incident).order_by(Incident.id))):
+            incident.latitude, incident.longitude = 33.0 + 0.003 * n, 70.0
+    with database.read() as s:
+        fine = map_features(s, IncidentFilter())
+        monkeypatch.setattr(visuals, "MAP_POINTS", 2)
+        coarse = map_features(s, IncidentFilter())
+    assert fine["grid_m"] == 100 and len(fine["features"]) == fine["drawn"] > 2
+    assert coarse["grid_m"] > 100 and len(coarse["features"]) <= 2
+    counted = sum(f["properties"]["count"] for f in coarse["features"])
+    assert counted == coarse["drawn"] == fine["drawn"]
+    # A marker stands at the middle of its incidents.
+    for feature in coarse["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert lon == 70.0 and 33.0 <= lat <= 33.0 + 0.003 * fine["drawn"]
