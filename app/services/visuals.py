@@ -419,7 +419,8 @@ def places_table(
 
 
 def gazetteer_features(session: Session, *, can_see_unpublished: bool = False) -> dict[str, Any]:
-    """The gazetteer's places, for labels on the map."""
+    """The gazetteer's places as GeoJSON, for other tools (the map labels only the reference
+    places, which its basemap carries)."""
     places = session.scalars(
         select(Place)
         .where(Place.latitude.is_not(None), *places_visible_to(can_see_unpublished))
