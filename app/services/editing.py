@@ -37,6 +37,7 @@ from app.services.merge_links import absorbed_ids
 from app.services.snapshots import (
     INCIDENT_FIELDS,
     SNAPSHOT_LOADS,
+    is_incident_snapshot,
     restore_value,
     snapshot_incident,
 )
@@ -473,7 +474,7 @@ def restore_incident(
         change is None
         or change.entity_id != incident_id
         or change.entity_type != "incident"
-        or not change.after
+        or not is_incident_snapshot(change.after)
     ):
         raise NotFound(f"no version of incident {incident_id} in change {change_id}")
     incident = load_for_edit(session, incident_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.models import Change
+from app.services.snapshots import is_incident_snapshot
 
 FIELD_LABELS = {
     "title": "Title",
@@ -59,6 +60,9 @@ class FieldChange:
 class ChangeView:
     change: Change
     differences: list[FieldChange]
+    # A full version of the incident, which can be restored (not a deletion, nor a row logged in
+    # another shape before every origin recorded the snapshot).
+    restorable: bool
 
 
 def _show(value: Any) -> str:
@@ -125,4 +129,7 @@ def diff_snapshots(
 
 
 def history_views(changes: list[Change]) -> list[ChangeView]:
-    return [ChangeView(c, diff_snapshots(c.before, c.after)) for c in changes]
+    return [
+        ChangeView(c, diff_snapshots(c.before, c.after), is_incident_snapshot(c.after))
+        for c in changes
+    ]

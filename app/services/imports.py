@@ -36,7 +36,6 @@ from app.importers.native import NativeIncident
 from app.models import (
     Actor,
     CasualtyFigure,
-    Change,
     Claim,
     ClaimSource,
     District,
@@ -52,14 +51,14 @@ from app.models import (
 from app.models.base import Base, utcnow
 from app.models.incident import ASSESSED_FIGURES
 from app.models.vocab import ActorKind, ChangeAction, ReviewState
-from app.services.changes import record_change
+from app.services.changes import record_incident_versions
 from app.services.crosswalk import Crosswalk, actor_key
 from app.services.derived import refresh_derived, write_derived
 from app.services.editing import set_actor_links
 from app.services.gazetteer import DistrictIndex, PlaceIndex, name_key
 from app.services.lookup import find_actor, find_place
 from app.services.proposals import propose_matches
-from app.services.snapshots import snapshot_incident
+from app.services.snapshots import SNAPSHOT_LOADS
 from app.slugs import slugify
 
 BATCH = 500
@@ -488,7 +487,11 @@ def _import_batch(
     fresh = [_as_loaded(context, p) for p in new]
     write_derived(session, fresh)
     reread = refresh_derived(session, [p.incident_id for p in changed if p.incident_id])
-    _record_changes(session, [*fresh, *reread], changed=changed, new=new, origin=origin)
+    action_of = {p.incident_id: ChangeAction.UPDATE for p in changed}
+    action_of.update({p.incident_id: ChangeAction.CREATE for p in new})
+    record_incident_versions(
+        session, ((i, action_of[i.id]) for i in [*fresh, *reread]), origin=origin
+    )
 
 
 def _bulk(model: type[Base]) -> Insert:
@@ -710,37 +713,6 @@ def _as_loaded(context: _Context, item: _Pending) -> Incident:
     return cast(Incident, incident)
 
 
-def _record_changes(
-    session: Session,
-    incidents: list[Incident],
-    *,
-    changed: list[_Pending],
-    new: list[_Pending],
-    origin: str,
-) -> None:
-    """Each incident as the import left it (as refresh_derived loaded it), in the change log's
-    one shape, the snapshot edits record too: history, diff and restore work for imported
-    incidents like any other."""
-    action_of = {p.incident_id: ChangeAction.UPDATE for p in changed}
-    action_of.update({p.incident_id: ChangeAction.CREATE for p in new})
-    if not action_of:
-        return
-    session.execute(
-        _bulk(Change),
-        [
-            {
-                "entity_type": "incident",
-                "entity_id": incident.id,
-                "action": action_of[incident.id].value,
-                "before": None,
-                "after": snapshot_incident(incident),
-                "origin": origin,
-            }
-            for incident in incidents
-        ],
-    )
-
-
 def _or_none(value: str) -> str | None:
     return value if value not in ("", None) else None
 
@@ -768,6 +740,7 @@ def import_native(
     report = ImportReport()
     sectors = {s.slug: s for s in session.scalars(select(Sector))}
     made: dict[str, Source] = {}
+    created: list[int] = []
     for done, item in enumerate(items, start=1):
         if progress:
             progress(done)
@@ -796,22 +769,27 @@ def import_native(
                 _native_claims(session, incident, item.claims, made)
                 session.flush()
                 refresh_derived(session, [incident.id])
-                record_change(
-                    session,
-                    entity_type="incident",
-                    entity_id=incident.id,
-                    action=ChangeAction.CREATE,
-                    before=None,
-                    after=row,
-                    origin=origin,
-                )
+            created.append(incident.id)
             report.created += 1
         except (RowRejected, ValueError, KeyError, TypeError) as problem:
             report.errors.append((item.line, str(problem)))
         except (IntegrityError, DataError) as problem:
             # A value the schema's checks refuse (an unknown status, a range out of order).
             report.errors.append((item.line, f"refused by the database: {problem.orig}"))
+    # Logged as every origin logs an incident, read back as written (ids, derived values).
+    for chunk in _chunks(created, 500):
+        loaded = session.scalars(
+            select(Incident).where(Incident.id.in_(chunk)).options(*SNAPSHOT_LOADS)
+        )
+        record_incident_versions(
+            session, ((incident, ChangeAction.CREATE) for incident in loaded), origin=origin
+        )
     return report
+
+
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _native_incident(session: Session, row: dict[str, Any], sectors: dict[str, Sector]) -> Incident:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import selectinload
+from typing_extensions import TypeIs
 
 from app.models import CasualtyFigure, Claim, ClaimSource, Incident, IncidentActor
 
@@ -93,6 +94,23 @@ def restore_value(name: str, value: Any) -> Any:
     if name in DATE_FIELDS and isinstance(value, str):
         return date.fromisoformat(value)
     return value
+
+
+SNAPSHOT_KEYS = frozenset(
+    {"id", *INCIDENT_FIELDS, "place", "sector", "district", "actors", "external_ids", "claims"}
+)
+
+
+def is_incident_snapshot(value: Any) -> TypeIs[dict[str, Any]]:
+    """Whether a change-log value has the shape snapshot_incident gives: what history, versions
+    and restore can read. (Change rows written before every origin logged this shape may
+    hold an import's raw row instead.)"""
+    return (
+        isinstance(value, dict)
+        and value.keys() >= SNAPSHOT_KEYS
+        and isinstance(value["claims"], list)
+        and isinstance(value["actors"], list)
+    )
 
 
 def snapshot_incident(incident: Incident) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import Change, Incident
 from app.models.vocab import ReviewState
 from app.services.editing import incident_from_snapshot
+from app.services.snapshots import is_incident_snapshot
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ def incident_at_version(
         .order_by(Change.id.desc())
     )
     for change in changes:
-        after = change.after or {}
-        if after.get("version") != version or not isinstance(after.get("claims"), list):
+        after = change.after
+        if not is_incident_snapshot(after) or after["version"] != version:
             continue
         if not include_unpublished and after.get("review_state") != ReviewState.PUBLISHED:
             return None
