@@ -11,13 +11,9 @@ from app.models import CasualtyFigure, Claim
 from app.models.vocab import CONTESTING_STATUSES
 
 
-def is_contested(statuses: Iterable[str]) -> bool:
-    """An incident is contested when any of its claims is disputed or denied."""
-    return any(status in CONTESTING_STATUSES for status in statuses)
-
-
 def contesting_status_condition() -> ColumnElement[bool]:
-    """The same rule as is_contested, as SQL over the claims table."""
+    """A claim that makes its incident contested (one disputed or denied), as SQL over the
+    claims table."""
     return Claim.status.in_(sorted(CONTESTING_STATUSES))
 
 
