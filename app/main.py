@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +23,7 @@ from app.api.v1 import ProblemError, problem
 from app.config import Settings, load_settings
 from app.db import Database
 from app.models.vocab import UserRole
+from app.resources import resource
 from app.services import facet_index
 from app.services.auth import ensure_secret_key, user_for_token
 from app.services.page_cache import PageCache
@@ -47,8 +47,6 @@ from app.web.htmx import VaryOnHtmx, is_fragment_request
 from app.web.merged import redirect_if_merged
 from app.web.security import BodyLimits, RejectNulBytes, SecurityHeaders, tile_origins
 from app.web.streaming import ExportSlots
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class SecretKey:
@@ -141,7 +139,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    templates = Jinja2Templates(directory=ROOT / "templates", context_processors=[_page_context])
+    templates = Jinja2Templates(directory=resource("templates"), context_processors=[_page_context])
     filters.install(templates.env)
     templates.env.globals["site_name"] = settings.site_name
     templates.env.globals["base_url"] = settings.base_url
@@ -173,7 +171,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(VaryOnHtmx)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings.tile_url))
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=resource("static")), name="static")
     app.include_router(api_v1.router)
     # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.
     app.include_router(editing.router, include_in_schema=False)
