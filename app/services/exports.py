@@ -62,13 +62,6 @@ CLAIM_COLUMNS = [
 FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
-def neutralise(value: object) -> object:
-    """Make a text cell inert in spreadsheets; numbers pass unchanged."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
 def _conditions(
     session: Session, wanted: IncidentFilter, editor: bool
 ) -> list[ColumnElement[bool]]:
