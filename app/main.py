@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -19,7 +19,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.api import v1 as api_v1
-from app.api.v1 import ProblemError, problem
 from app.config import Settings, load_settings
 from app.db import Database
 from app.models.vocab import UserRole
@@ -45,6 +44,7 @@ from app.web.caching import Turns
 from app.web.csrf import CSRFProtection
 from app.web.htmx import VaryOnHtmx, is_fragment_request
 from app.web.merged import redirect_if_merged
+from app.web.problems import ProblemError, problem_response, response_for
 from app.web.security import BodyLimits, RejectNulBytes, SecurityHeaders, tile_origins
 from app.web.streaming import ExportSlots
 
@@ -194,8 +194,7 @@ def create_app(
 
     def error_page(request: Request, status: int, title: str, message: str) -> Response:
         if not _wants_html(request):
-            body = {"type": "about:blank", "title": title, "status": status, "detail": message}
-            return JSONResponse(body, status, media_type="application/problem+json")
+            return problem_response(status, title, message)
         context = {"status": status, "title": title, "message": message}
         return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
@@ -203,7 +202,7 @@ def create_app(
     async def api_problem(request: Request, error: ProblemError) -> Response:
         if error.status == 404 and (moved := await redirect_if_merged(request, database)):
             return moved
-        return problem(error)
+        return response_for(error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from app.services.visibility import EDITOR
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -64,7 +66,7 @@ def write_sample(
         for n, candidate in enumerate(sample, start=1):
             lines.append(f"\n## {n}. score {candidate.score:.2f}\n")
             for incident_id in (candidate.low_id, candidate.high_id):
-                incident = get_incident(session, incident_id, include_unpublished=True)
+                incident = get_incident(session, incident_id, viewer=EDITOR)
                 assert incident is not None
                 lines.append(describe(incident))
     database.dispose()

@@ -24,6 +24,7 @@ from app.services.facet_index import Criteria, Selection, index_for
 from app.services.incidents import IncidentListItem, list_items_by_id
 from app.services.names import names, remembered
 from app.services.search import escape_like, search_words, text_match_condition
+from app.services.visibility import READER, Viewer
 
 PAGE_SIZE = 50
 FACET_PARAMETERS = (
@@ -84,20 +85,20 @@ class BrowseResult:
 
 
 def resolve_filter(
-    session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
+    session: Session, wanted: IncidentFilter, *, viewer: Viewer = READER
 ) -> tuple[IncidentFilter, list[Problem]]:
     """Actors by slug, name or alias become slugs; unknown actors and sectors are dropped with a
     notice, so an old shared link still opens."""
     resolved, notices = remembered(
         session,
-        ("resolved", wanted, can_see_unpublished),
-        lambda: _resolve(session, wanted, can_see_unpublished),
+        ("resolved", wanted, viewer),
+        lambda: _resolve(session, wanted, viewer),
     )
     return resolved, list(notices)
 
 
 def _resolve(
-    session: Session, wanted: IncidentFilter, can_see_unpublished: bool
+    session: Session, wanted: IncidentFilter, viewer: Viewer
 ) -> tuple[IncidentFilter, list[Problem]]:
     notices: list[Problem] = []
     actors: list[str] = []
@@ -122,7 +123,7 @@ def _resolve(
         notices.append(Problem("q", "the search text has no words to look for; ignored"))
         q = ""
     states = wanted.states
-    if states and not can_see_unpublished:
+    if states and not viewer.sees_unpublished:
         notices.append(Problem("state", "only editors see drafts and archived incidents; ignored"))
         states = ()
     return replace(
@@ -454,12 +455,18 @@ def list_items(
     page_size: int = PAGE_SIZE,
 ) -> list[IncidentListItem]:
     """One page of incidents with what a list row shows, in a fixed number of queries."""
+    return list_items_by_id(session, _page_ids(session, conditions, sort, page, page_size))
+
+
+def _page_ids(
+    session: Session, conditions: list[ColumnElement[bool]], sort: str, page: int, page_size: int
+) -> list[int]:
     ids = session.scalars(
         _ordered(select(Incident.id).where(*conditions), sort)
         .offset((page - 1) * page_size)
         .limit(page_size)
-    ).all()
-    return list_items_by_id(session, list(ids))
+    )
+    return list(ids)
 
 
 def criteria_of(session: Session, wanted: IncidentFilter) -> Criteria:
@@ -524,11 +531,11 @@ def counts_in_windows(
     wanted: IncidentFilter,
     windows: list[tuple[date, date]],
     *,
-    can_see_unpublished: bool = False,
+    viewer: Viewer = READER,
 ) -> list[int]:
     """How many incidents the filter would match with each of these date windows in place of
     its own (the quick ranges say what they hold before they are chosen)."""
-    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    resolved, _ = resolve_filter(session, wanted, viewer=viewer)
     undated = replace(resolved, date_from=None, date_to=None, page=1)
     days = tuple((first.toordinal(), last.toordinal()) for first, last in windows)
     counted = ask_index(session, undated, lambda selection: selection.overlapping(days))
@@ -546,16 +553,56 @@ def counts_in_windows(
     ]
 
 
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of a filter's incidents in its sort order, and how many match: the list without
+    its facets, as the API's list gives it."""
+
+    filter: IncidentFilter  # resolved
+    notices: list[Problem]
+    total: int
+    ids: list[int]
+
+
+def incident_page(
+    session: Session,
+    wanted: IncidentFilter,
+    *,
+    page_size: int = PAGE_SIZE,
+    viewer: Viewer = READER,
+) -> IncidentPage:
+    resolved, notices = resolve_filter(session, wanted, viewer=viewer)
+    offset = (resolved.page - 1) * page_size
+    counted = ask_index(
+        session,
+        resolved,
+        lambda selection: (selection.total, selection.page_ids(resolved.sort, offset, page_size)),
+    )
+    if counted is None:
+        counted = _page_in_sql(session, resolved, page_size)
+    total, ids = counted
+    return IncidentPage(resolved, notices, total, list(ids))
+
+
+def _page_in_sql(
+    session: Session, resolved: IncidentFilter, page_size: int
+) -> tuple[int, list[int]]:
+    """The total and one page's ids where the app keeps no facet index."""
+    conditions = filter_conditions(resolved, session.get_bind().dialect.name)
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    return total, _page_ids(session, conditions, resolved.sort, resolved.page, page_size)
+
+
 def browse_incidents(
     session: Session,
     wanted: IncidentFilter,
     *,
     page_size: int = PAGE_SIZE,
-    can_see_unpublished: bool = False,
+    viewer: Viewer = READER,
 ) -> BrowseResult:
     """Resolve the filter, then its page of incidents, the total and the facet counts: from the
     facet index where the app keeps one (services/facet_index.py), otherwise in SQL."""
-    resolved, notices = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    resolved, notices = resolve_filter(session, wanted, viewer=viewer)
     offset = (resolved.page - 1) * page_size
     counted = ask_index(
         session,
@@ -571,13 +618,9 @@ def browse_incidents(
         items = list_items_by_id(session, page_ids)
         rows = _counted_in_index(session, counts)
         return _result(session, resolved, notices, items, total, rows, page_size)
-    dialect = session.get_bind().dialect.name
-    conditions = filter_conditions(resolved, dialect)
-    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    items = list_items(
-        session, conditions, sort=resolved.sort, page=resolved.page, page_size=page_size
-    )
-    rows = _counted_in_sql(session, resolved, dialect)
+    total, page_ids = _page_in_sql(session, resolved, page_size)
+    items = list_items_by_id(session, page_ids)
+    rows = _counted_in_sql(session, resolved, session.get_bind().dialect.name)
     return _result(session, resolved, notices, items, total, rows, page_size)
 
 

@@ -17,8 +17,8 @@ from app.models import Actor, Claim, District, Incident, Place, PlaceAlias, Sect
 from app.models.vocab import ActorKind, ClaimStatus, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import facet_rows
-from app.services.incidents import places_visible_to
 from app.services.search import escape_like
+from app.services.visibility import READER
 from app.services.visuals import places_table
 
 # How a party's kind reads as a heading, in the order the page lists them.
@@ -164,7 +164,7 @@ def place_catalogue(
     counts = {
         row.slug: row.incidents for row in places_table(session, IncidentFilter(), limit=100_000)
     }
-    conditions = list(places_visible_to(False))
+    conditions = READER.places()
     words = q.strip()
     if words:
         pattern = f"%{escape_like(words.lower())}%"

@@ -37,6 +37,7 @@ from app.models.incident import claim_order
 from app.schemas.filters import IncidentFilter
 from app.services.browse import filter_conditions, resolve_filter
 from app.services.incidents import NO_CLAIMS, ClaimSummary, claim_summaries
+from app.services.visibility import Viewer
 from app.slugs import slugify
 
 BATCH = 2_000
@@ -63,9 +64,9 @@ FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
 def _conditions(
-    session: Session, wanted: IncidentFilter, editor: bool
+    session: Session, wanted: IncidentFilter, viewer: Viewer
 ) -> list[ColumnElement[bool]]:
-    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=editor)
+    resolved, _ = resolve_filter(session, wanted, viewer=viewer)
     return filter_conditions(resolved, session.get_bind().dialect.name)
 
 
@@ -200,7 +201,7 @@ def read_batch(session: Session, query: Select[Any], *, with_claims: bool) -> Ba
 def _batches(
     database: Database,
     wanted: IncidentFilter,
-    editor: bool,
+    viewer: Viewer,
     *,
     with_claims: bool = False,
     limit: int | None = None,
@@ -212,7 +213,7 @@ def _batches(
     waits on them (keyset paging makes the batches seamless without one long transaction).
     """
     with database.read() as session:
-        conditions = _conditions(session, wanted, editor)
+        conditions = _conditions(session, wanted, viewer)
     last: tuple[Any, int] | None = None
     seen = 0
     while limit is None or seen < limit:
@@ -358,9 +359,9 @@ def _csv_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[s
 
 
 def csv_export(
-    database: Database, wanted: IncidentFilter, *, base: str, editor: bool, per_claim: bool
+    database: Database, wanted: IncidentFilter, *, base: str, viewer: Viewer, per_claim: bool
 ) -> Iterator[str]:
-    batches = _batches(database, wanted, editor, with_claims=per_claim)
+    batches = _batches(database, wanted, viewer, with_claims=per_claim)
     if per_claim:
         rows = (
             claim_row(base, i, c)
@@ -375,11 +376,11 @@ def csv_export(
 
 
 def json_export(
-    database: Database, wanted: IncidentFilter, *, base: str, editor: bool
+    database: Database, wanted: IncidentFilter, *, base: str, viewer: Viewer
 ) -> Iterator[str]:
     yield '{"filter": ' + json.dumps(wanted.url()) + ', "incidents": ['
     n = 0
-    for batch in _batches(database, wanted, editor, with_claims=True):
+    for batch in _batches(database, wanted, viewer, with_claims=True):
         for incident in batch.incidents:
             document = incident_document(base, batch, incident)
             yield ("," if n else "") + json.dumps(document, ensure_ascii=False)
@@ -388,11 +389,11 @@ def json_export(
 
 
 def geojson_export(
-    database: Database, wanted: IncidentFilter, *, base: str, editor: bool
+    database: Database, wanted: IncidentFilter, *, base: str, viewer: Viewer
 ) -> Iterator[str]:
     yield '{"type": "FeatureCollection", "features": ['
     n = 0
-    for batch in _batches(database, wanted, editor):
+    for batch in _batches(database, wanted, viewer):
         for incident in batch.incidents:
             if incident["latitude"] is None or incident["longitude"] is None:
                 continue
@@ -410,7 +411,7 @@ def geojson_export(
 
 
 def atom_feed(
-    database: Database, wanted: IncidentFilter, *, base: str, editor: bool, title: str
+    database: Database, wanted: IncidentFilter, *, base: str, viewer: Viewer, title: str
 ) -> Iterator[str]:
     now = datetime.now(UTC).isoformat()
     feed_url = base + wanted.url("/incidents.atom")
@@ -418,7 +419,7 @@ def atom_feed(
     yield f"<title>{escape(title)}</title>\n<id>{escape(feed_url)}</id>\n<updated>{now}</updated>\n"
     yield f'<link rel="self" href="{escape(feed_url)}"/>\n'
     yield f'<link rel="alternate" href="{escape(base + wanted.url())}"/>\n'
-    for batch in _batches(database, wanted, editor, limit=ATOM_ENTRIES):
+    for batch in _batches(database, wanted, viewer, limit=ATOM_ENTRIES):
         for incident in batch.incidents:
             url = incident_url(base, incident["id"], incident["title"])
             updated = (incident["updated_at"] or datetime.now(UTC)).isoformat()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, bindparam, case, func, select
+from sqlalchemy import BindParameter, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,8 +26,8 @@ from app.models import (
     Source,
 )
 from app.models.incident import claim_order
-from app.models.vocab import ReviewState
 from app.services.claims import contesting_status_condition
+from app.services.visibility import EDITOR, READER, Viewer
 
 
 @dataclass(frozen=True)
@@ -132,39 +132,6 @@ def claim_summaries(session: Session, incident_ids: list[int]) -> dict[int, Clai
     return {incident_id: ClaimSummary(count, bool(flag)) for incident_id, count, flag in rows}
 
 
-def visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
-    """Readers see published incidents only; editors see drafts and archived ones too."""
-    return [] if include_unpublished else [Incident.review_state == ReviewState.PUBLISHED]
-
-
-def places_visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
-    """Readers see a place only if the reference gazetteer has it or a published incident is
-    there: a place typed into a draft is as private as the draft."""
-    if include_unpublished:
-        return []
-    used = (
-        select(Incident.id)
-        .where(Incident.place_id == Place.id, Incident.review_state == ReviewState.PUBLISHED)
-        .exists()
-    )
-    # Reference rows are the ones loaded with a source for their coordinates.
-    return [Place.source_url.is_not(None) | used]
-
-
-def sources_visible_to(include_unpublished: bool) -> list[ColumnElement[bool]]:
-    """Readers see a source only if a claim about a published incident cites it."""
-    if include_unpublished:
-        return []
-    cited = (
-        select(ClaimSource.claim_id)
-        .join(Claim, Claim.id == ClaimSource.claim_id)
-        .join(Incident, Incident.id == Claim.incident_id)
-        .where(ClaimSource.source_id == Source.id, Incident.review_state == ReviewState.PUBLISHED)
-        .exists()
-    )
-    return [cited]
-
-
 _T = TypeVar("_T")
 
 # The incident page's statements, built once and run without loader options: working out
@@ -173,12 +140,12 @@ _INCIDENT: BindParameter[int] = bindparam("incident_id")
 _PLACE: BindParameter[int] = bindparam("place_id")
 _CLAIMS: BindParameter[list[int]] = bindparam("claim_ids", expanding=True)
 _WHOLE_INCIDENT = {
-    editor: select(Incident, Place, Sector, District)
+    viewer: select(Incident, Place, Sector, District)
     .outerjoin(Place, Place.id == Incident.place_id)
     .outerjoin(Sector, Sector.id == Incident.sector_id)
     .outerjoin(District, District.id == Incident.district_id)
-    .where(Incident.id == _INCIDENT, *visible_to(editor))
-    for editor in (False, True)
+    .where(Incident.id == _INCIDENT, *viewer.incidents())
+    for viewer in (READER, EDITOR)
 }
 _PLACE_ALIASES = select(PlaceAlias).where(PlaceAlias.place_id == _PLACE).order_by(PlaceAlias.id)
 _EXTERNAL_IDS = (
@@ -213,18 +180,14 @@ _SOURCES_OF_CLAIMS = (
 )
 
 
-def get_incident(
-    session: Session, incident_id: int, *, include_unpublished: bool = False
-) -> Incident | None:
+def get_incident(session: Session, incident_id: int, *, viewer: Viewer = READER) -> Incident | None:
     """An incident with everything its page shows, in at most seven statements. Readers see
     published incidents only; editors see drafts and archived ones too.
 
     Each statement reads the objects a relationship points to beside its rows, and every
     relationship the page follows is set as loaded (the session holds its objects only weakly:
     one not set would be read again)."""
-    row = session.execute(
-        _WHOLE_INCIDENT[include_unpublished], {"incident_id": incident_id}
-    ).first()
+    row = session.execute(_WHOLE_INCIDENT[viewer], {"incident_id": incident_id}).first()
     if row is None:
         return None
     incident, place, sector, district = row

@@ -21,6 +21,7 @@ from app.services.proposals import (
     origins_of,
     survivor_rank,
 )
+from app.services.visibility import EDITOR
 
 GROUPS_PER_PAGE = 20
 
@@ -169,11 +170,7 @@ def review_groups(session: Session, query: ReviewQuery) -> tuple[list[ReviewGrou
     start = (query.page - 1) * GROUPS_PER_PAGE
     result = []
     for group in groups[start : start + GROUPS_PER_PAGE]:
-        loaded = [
-            i
-            for i in (get_incident(session, m, include_unpublished=True) for m in group.members)
-            if i
-        ]
+        loaded = [i for i in (get_incident(session, m, viewer=EDITOR) for m in group.members) if i]
         result.append(ReviewGroup(loaded, group.proposals, group.keep, group.origins))
     return result, len(groups)
 

@@ -11,7 +11,8 @@ from app.models import Actor, Claim, Incident, Place, Sector
 from app.models.vocab import ClaimStatus, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import filter_conditions, list_items
-from app.services.incidents import IncidentListItem, places_visible_to
+from app.services.incidents import IncidentListItem
+from app.services.visibility import READER, Viewer
 
 RECORD_PAGE_SIZE = 50
 CLAIMS_SHOWN = 100
@@ -106,22 +107,18 @@ def sector_record(session: Session, sector: Sector) -> Record:
     )
 
 
-def places_in_sector(
-    session: Session, sector: Sector, *, can_see_unpublished: bool = False
-) -> list[Place]:
+def places_in_sector(session: Session, sector: Sector, *, viewer: Viewer = READER) -> list[Place]:
     return list(
         session.scalars(
-            select(Place)
-            .where(Place.sector_id == sector.id, *places_visible_to(can_see_unpublished))
-            .order_by(Place.name)
+            select(Place).where(Place.sector_id == sector.id, *viewer.places()).order_by(Place.name)
         )
     )
 
 
-def get_place(session: Session, slug: str, *, can_see_unpublished: bool = False) -> Place | None:
+def get_place(session: Session, slug: str, *, viewer: Viewer = READER) -> Place | None:
     return session.scalar(
         select(Place)
-        .where(Place.slug == slug, *places_visible_to(can_see_unpublished))
+        .where(Place.slug == slug, *viewer.places())
         .options(selectinload(Place.aliases), selectinload(Place.sector))
     )
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Change, Incident
-from app.models.vocab import ReviewState
 from app.services.editing import incident_from_snapshot
 from app.services.snapshots import is_incident_snapshot
+from app.services.visibility import READER, Viewer
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class PastVersion:
 
 
 def incident_at_version(
-    session: Session, incident_id: int, version: int, *, include_unpublished: bool = False
+    session: Session, incident_id: int, version: int, *, viewer: Viewer = READER
 ) -> PastVersion | None:
     """The incident as the change that made it version `version` left it; None when no such
     change is recorded, when it is not in the form pages read (imports before a first edit),
@@ -36,7 +36,7 @@ def incident_at_version(
         after = change.after
         if not is_incident_snapshot(after) or after["version"] != version:
             continue
-        if not include_unpublished and after.get("review_state") != ReviewState.PUBLISHED:
+        if not viewer.may_see(after["review_state"]):
             return None
         return PastVersion(incident_from_snapshot(session, after), change.created_at)
     return None

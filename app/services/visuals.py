@@ -22,8 +22,9 @@ from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import ask_index, filter_conditions, list_items, resolve_filter
 from app.services.claims import format_range
-from app.services.incidents import IncidentListItem, places_visible_to
+from app.services.incidents import IncidentListItem
 from app.services.names import names
+from app.services.visibility import READER, Viewer
 from app.slugs import slugify
 
 MAP_LIMIT = 5_000
@@ -56,9 +57,9 @@ def killed_spread(low: int | None, high: int | None) -> str:
 
 
 def _conditions(
-    session: Session, wanted: IncidentFilter, can_see_unpublished: bool
+    session: Session, wanted: IncidentFilter, viewer: Viewer
 ) -> list[ColumnElement[bool]]:
-    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    resolved, _ = resolve_filter(session, wanted, viewer=viewer)
     return filter_conditions(resolved, session.get_bind().dialect.name)
 
 
@@ -139,7 +140,7 @@ def map_features(
     wanted: IncidentFilter,
     *,
     limit: int = MAP_LIMIT,
-    can_see_unpublished: bool = False,
+    viewer: Viewer = READER,
 ) -> dict[str, Any]:
     """The filter's located incidents as a GeoJSON FeatureCollection of points, one feature
     per cell of a grid with incidents (not per incident): real data puts hundreds of incidents
@@ -149,7 +150,7 @@ def map_features(
     killed any claimed, the newest of them and the district they share. The collection says
     how many incidents match, how many have coordinates, how many are drawn, whether that is
     all, and the grid that gathered them (`grid_m`, about that many metres)."""
-    conditions = _conditions(session, wanted, can_see_unpublished)
+    conditions = _conditions(session, wanted, viewer)
     located = [*conditions, Incident.latitude.is_not(None), Incident.longitude.is_not(None)]
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
     located_total = session.scalar(select(func.count()).select_from(Incident).where(*located)) or 0
@@ -254,13 +255,11 @@ def _next_bucket(start: date, size: str) -> date:
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def timeline(
-    session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False
-) -> Timeline:
+def timeline(session: Session, wanted: IncidentFilter, *, viewer: Viewer = READER) -> Timeline:
     # A date outside the record's range (written before dates were checked, or straight into
     # the database) would stretch the chart over centuries; the chart leaves it out.
     first_day, last_day = dates.EARLIEST, dates.latest()
-    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    resolved, _ = resolve_filter(session, wanted, viewer=viewer)
     span = first_day.toordinal(), last_day.toordinal()
     counted = ask_index(
         session,
@@ -380,10 +379,10 @@ class PlaceRow:
 
 
 def places_table(
-    session: Session, wanted: IncidentFilter, *, can_see_unpublished: bool = False, limit: int = 30
+    session: Session, wanted: IncidentFilter, *, viewer: Viewer = READER, limit: int = 30
 ) -> list[PlaceRow]:
     """The map as a table: incidents per gazetteer place, busiest first."""
-    resolved, _ = resolve_filter(session, wanted, can_see_unpublished=can_see_unpublished)
+    resolved, _ = resolve_filter(session, wanted, viewer=viewer)
     per_place = ask_index(session, resolved, lambda selection: selection.places())
     if per_place is not None:
         if not per_place:
@@ -418,13 +417,11 @@ def places_table(
     return [PlaceRow(*row) for row in rows]
 
 
-def gazetteer_features(session: Session, *, can_see_unpublished: bool = False) -> dict[str, Any]:
+def gazetteer_features(session: Session, *, viewer: Viewer = READER) -> dict[str, Any]:
     """The gazetteer's places as GeoJSON, for other tools (the map labels only the reference
     places, which its basemap carries)."""
     places = session.scalars(
-        select(Place)
-        .where(Place.latitude.is_not(None), *places_visible_to(can_see_unpublished))
-        .order_by(Place.name)
+        select(Place).where(Place.latitude.is_not(None), *viewer.places()).order_by(Place.name)
     )
     return {
         "type": "FeatureCollection",

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.schemas.filters import parse_incident_filter
+from app.schemas.filters import Problem, parse_incident_filter
 from app.services import exports
+from app.services.visibility import Viewer
 from app.web.auth import CurrentUser
 from app.web.deps import DatabaseDep
+from app.web.problems import invalid_filter
 from app.web.streaming import ExportSlots, ExportStream, exports_busy
-from app.web.visuals import problem_response
 
 router = APIRouter()
 
@@ -49,22 +50,22 @@ async def incident_export(
         return Response("Not found: exports are .csv, .json, .geojson and .atom", status_code=404)
     parsed = parse_incident_filter(request.query_params.multi_items())
     if parsed.errors:
-        return problem_response(parsed.errors)
+        return invalid_filter(parsed.errors)
     if rows not in ("incidents", "claims"):
-        return problem_response([("rows", "“rows” is incidents or claims")])
-    editor, base = user is not None, _base(request)
+        return invalid_filter([Problem("rows", "“rows” is incidents or claims")])
+    viewer, base = Viewer.of(user), _base(request)
     wanted = parsed.filter
     if suffix == "csv":
         per_claim = rows == "claims"
         name = "claims.csv" if per_claim else "incidents.csv"
-        chunks = exports.csv_export(database, wanted, base=base, editor=editor, per_claim=per_claim)
+        chunks = exports.csv_export(database, wanted, base=base, viewer=viewer, per_claim=per_claim)
         return _stream(request, chunks, FORMATS["csv"], name)
     if suffix == "json":
-        chunks = exports.json_export(database, wanted, base=base, editor=editor)
+        chunks = exports.json_export(database, wanted, base=base, viewer=viewer)
         return _stream(request, chunks, FORMATS["json"], None)
     if suffix == "geojson":
-        chunks = exports.geojson_export(database, wanted, base=base, editor=editor)
+        chunks = exports.geojson_export(database, wanted, base=base, viewer=viewer)
         return _stream(request, chunks, FORMATS["geojson"], "incidents.geojson")
     title = f"{request.app.state.settings.site_name}: {wanted.url()}"
-    chunks = exports.atom_feed(database, wanted, base=base, editor=editor, title=title)
+    chunks = exports.atom_feed(database, wanted, base=base, viewer=viewer, title=title)
     return _stream(request, chunks, FORMATS["atom"], None)

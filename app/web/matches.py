@@ -31,6 +31,7 @@ from app.services.proposals_view import (
     review_groups,
     sketch,
 )
+from app.services.visibility import EDITOR
 from app.web.auth import Editor
 from app.web.deps import DatabaseDep, TemplatesDep
 from app.web.pages import parse_id
@@ -168,8 +169,8 @@ def _confirm_page(
     with database.read() as session:
         rows = []
         for planned in plan:
-            keep = get_incident(session, planned.keep, include_unpublished=True)
-            others = [get_incident(session, i, include_unpublished=True) for i in planned.others]
+            keep = get_incident(session, planned.keep, viewer=EDITOR)
+            others = [get_incident(session, i, viewer=EDITOR) for i in planned.others]
             if keep is None or any(o is None for o in others):
                 continue
             rows.append((keep, [(o, _apart(keep, o)) for o in others if o is not None]))
@@ -343,10 +344,7 @@ def merge_into_incident(
     problem = "" if merged is not None else "Give the number of the incident to merge in."
     if merged is not None and confirm != "1":
         with database.read() as session:
-            present = [
-                get_incident(session, i, include_unpublished=True) is not None
-                for i in (keep, merged)
-            ]
+            present = [get_incident(session, i, viewer=EDITOR) is not None for i in (keep, merged)]
         if all(present) and keep != merged:
             return _confirm_page(
                 request,

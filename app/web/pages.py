@@ -24,6 +24,7 @@ from app.services.incidents import get_incident
 from app.services.merge_links import merged_into
 from app.services.proposals_view import waiting_for
 from app.services.versions import incident_at_version
+from app.services.visibility import Viewer
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
 from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
@@ -58,8 +59,8 @@ def _render_list(
     parsed = parse_incident_filter(request.query_params.multi_items())
     # With bad parameters the page says what is wrong (422) and the form keeps the rest, with
     # its facet counts, so the reader can correct it.
-    result = browse_incidents(session, parsed.filter, can_see_unpublished=user is not None)
-    editor = user is not None
+    viewer = Viewer.of(user)
+    result = browse_incidents(session, parsed.filter, viewer=viewer)
     ranges = quick_ranges()
     in_ranges: list[int | None] = [None] * len(ranges)
     if result.filter.date_from is None and result.filter.date_to is None:
@@ -70,7 +71,7 @@ def _render_list(
                 session,
                 result.filter,
                 [(start, end) for _, start, end in ranges],
-                can_see_unpublished=editor,
+                viewer=viewer,
             )
         )
     context = {
@@ -83,8 +84,8 @@ def _render_list(
         "actor_suggestions": suggest_actors(session),
         # The map and the chart load their data by script; these tables are the same data
         # for readers without it.
-        "timeline": visuals.timeline(session, result.filter, can_see_unpublished=editor),
-        "places": visuals.places_table(session, result.filter, can_see_unpublished=editor),
+        "timeline": visuals.timeline(session, result.filter, viewer=viewer),
+        "places": visuals.places_table(session, result.filter, viewer=viewer),
     }
     status = 422 if parsed.errors else 200
     if not is_fragment_request(request):
@@ -128,11 +129,7 @@ def _render_incident(
     user: User | None,
     number: int | None,
 ) -> Response:
-    incident = (
-        get_incident(session, number, include_unpublished=user is not None)
-        if number is not None
-        else None
-    )
+    incident = get_incident(session, number, viewer=Viewer.of(user)) if number is not None else None
     if incident is None:
         raise HTTPException(status_code=404, detail="There is no incident at this address.")
     context: dict[str, object] = {}
@@ -185,13 +182,13 @@ def incident_version(
     number, wanted = parse_id(incident_id), parse_id(version)
 
     def render() -> Response:
-        editor = user is not None
-        current = get_incident(session, number, include_unpublished=editor) if number else None
+        viewer = Viewer.of(user)
+        current = get_incident(session, number, viewer=viewer) if number else None
         if current is None or wanted is None or wanted > current.version:
             raise _not_found("version of this incident")
         if wanted == current.version:
             return _incident_page(request, templates, current, {"as_of": AsOf(None, wanted)})
-        past = incident_at_version(session, current.id, wanted, include_unpublished=editor)
+        past = incident_at_version(session, current.id, wanted, viewer=viewer)
         if past is None:
             raise _not_found("version of this incident")
         as_of = AsOf(past.saved_at, current.version)
@@ -229,7 +226,7 @@ def sector_page(
     context = {
         "sector": sector,
         "record": records.sector_record(session, sector),
-        "places": records.places_in_sector(session, sector, can_see_unpublished=user is not None),
+        "places": records.places_in_sector(session, sector, viewer=Viewer.of(user)),
     }
     return templates.TemplateResponse(request, "records/sector.html", context)
 
@@ -238,7 +235,7 @@ def sector_page(
 def place_page(
     request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser, slug: str
 ) -> Response:
-    place = records.get_place(session, slug, can_see_unpublished=user is not None)
+    place = records.get_place(session, slug, viewer=Viewer.of(user))
     if place is None:
         raise _not_found("place")
     context = {"place": place, "record": records.place_record(session, place)}

@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.web.csrf import SESSION_COOKIE, cookies_of
+from app.web.problems import problem_response
 
 
 def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
@@ -128,11 +129,6 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _problem(status: int, title: str, detail: str) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return JSONResponse(body, status, media_type="application/problem+json")
-
-
 class BodyLimits:
     """Every request body is bounded by its path, and refused before the app reads it:
 
@@ -166,7 +162,7 @@ class BodyLimits:
             return
         api = scope["path"].startswith("/api/")
         if api and not _header(scope, b"authorization").lower().startswith("bearer "):
-            response = _problem(
+            response = problem_response(
                 401, "Token required", "Send an API token: Authorization: Bearer <token>."
             )
             await response(scope, receive, send)
@@ -219,7 +215,7 @@ class BodyLimits:
     ) -> None:
         title = "Request too large" if status == 413 else "Bad request"
         response = (
-            _problem(status, title, message)
+            problem_response(status, title, message)
             if scope["path"].startswith("/api/")
             else PlainTextResponse(message, status_code=status)
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
@@ -11,39 +10,26 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from app.models import User
-from app.schemas.filters import Problem, parse_incident_filter
+from app.schemas.filters import parse_incident_filter
 from app.services import visuals
 from app.services.browse import filter_conditions, resolve_filter
 from app.services.coverage import coverage
+from app.services.visibility import Viewer
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
 from app.web.deps import SessionDep, TemplatesDep
+from app.web.problems import invalid_filter
 
 router = APIRouter()
 GLANCE_DAYS = 30
-
-
-def problem_response(errors: Sequence[Problem | tuple[str, str]]) -> JSONResponse:
-    """RFC 9457 problem details naming each bad parameter."""
-    pairs = [(e.parameter, e.message) if isinstance(e, Problem) else e for e in errors]
-    return JSONResponse(
-        {
-            "type": "about:blank",
-            "title": "Invalid filter",
-            "status": 422,
-            "errors": [{"parameter": p, "detail": m} for p, m in pairs],
-        },
-        status_code=422,
-        media_type="application/problem+json",
-    )
 
 
 @router.get("/incidents/map.geojson")
 def incidents_geojson(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
     if parsed.errors:
-        return problem_response(parsed.errors)
-    collection = visuals.map_features(session, parsed.filter, can_see_unpublished=user is not None)
+        return invalid_filter(parsed.errors)
+    collection = visuals.map_features(session, parsed.filter, viewer=Viewer.of(user))
     return JSONResponse(collection, media_type="application/geo+json")
 
 
@@ -51,8 +37,8 @@ def incidents_geojson(request: Request, session: SessionDep, user: CurrentUser) 
 def incidents_timeline(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
     if parsed.errors:
-        return problem_response(parsed.errors)
-    series = visuals.timeline(session, parsed.filter, can_see_unpublished=user is not None)
+        return invalid_filter(parsed.errors)
+    series = visuals.timeline(session, parsed.filter, viewer=Viewer.of(user))
     return JSONResponse(series.as_json())
 
 
@@ -70,7 +56,7 @@ def _render_coverage(
     request: Request, session: Session, templates: Jinja2Templates, user: User | None
 ) -> Response:
     parsed = parse_incident_filter(request.query_params.multi_items())
-    resolved, notices = resolve_filter(session, parsed.filter, can_see_unpublished=user is not None)
+    resolved, notices = resolve_filter(session, parsed.filter, viewer=Viewer.of(user))
     conditions = filter_conditions(resolved, session.get_bind().dialect.name)
     context = {
         "parsed": parsed,
@@ -84,7 +70,7 @@ def _render_coverage(
 
 @router.get("/places.geojson")
 def places_geojson(session: SessionDep, user: CurrentUser) -> Response:
-    features = visuals.gazetteer_features(session, can_see_unpublished=user is not None)
+    features = visuals.gazetteer_features(session, viewer=Viewer.of(user))
     return JSONResponse(features, media_type="application/geo+json")
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import select
 
+from app.config import Settings
 from app.db import Database
+from app.main import create_app
 from app.models import User
 from app.services.demo import load_demo
 from app.services.tokens import create_token, revoke_token
@@ -167,3 +172,52 @@ def test_sources_are_updated_from_the_version_read(client: TestClient, token: st
     stale = client.put(f"/api/v1/sources/{created['id']}", json=body, headers=auth(token))
     assert stale.status_code == 409
     assert client.put("/api/v1/sources/999999", json=body, headers=auth(token)).status_code == 404
+
+
+@pytest.mark.parametrize("index", ["facet index", "sql"])
+@pytest.mark.parametrize("sort", ["-date", "date", "-killed", "-updated"])
+def test_the_api_lists_what_the_page_lists_in_the_pages_order(
+    settings: Settings, database: Database, index: str, sort: str
+) -> None:
+    """The API's list is the browse service's: every sort, filter and page as /incidents."""
+    with database.write() as s:
+        load_demo(s)
+    chosen = replace(settings, page_cache=False, facet_index=index == "facet index")
+    with TestClient(create_app(chosen)) as client:
+        for query in (f"sort={sort}", f"sort={sort}&country=PAK", f"sort={sort}&page=2"):
+            page = HTMLParser(client.get(f"/incidents?{query}").text)
+            listed = [
+                int((a.attributes["href"] or "").split("/")[2])
+                for a in page.css("table.incidents td[data-label=Incident] > a")
+            ]
+            api = client.get(f"/api/v1/incidents?{query}&per_page=50").json()
+            assert [i["id"] for i in api["items"]] == listed, query
+        assert listed == []  # the last query's page 2: ten incidents fit on page 1
+        everything = client.get(f"/api/v1/incidents?sort={sort}&per_page=100").json()["items"]
+        assert len(everything) == 10
+        if sort == "-killed":
+            killed = [i["max_claimed_killed"] or -1 for i in everything]
+            assert killed == sorted(killed, reverse=True)
+
+
+def test_an_ignored_filter_value_is_named_and_a_bad_sort_refused(client: TestClient) -> None:
+    notices = client.get("/api/v1/incidents?actor=nobody-at-all").json()["notices"]
+    assert [n["parameter"] for n in notices] == ["actor"]
+    refused = client.get("/api/v1/incidents?sort=sideways")
+    assert refused.status_code == 422
+    assert [e["parameter"] for e in refused.json()["errors"]] == ["sort"]
+
+
+def test_an_incident_has_the_same_fields_as_in_the_json_export(
+    client: TestClient, database: Database
+) -> None:
+    """The response models name every field the export writes: none is dropped on the way."""
+    with database.write() as s:
+        load_demo(s)
+    exported = {d["id"]: d for d in client.get("/incidents.json").json()["incidents"]}
+    listed = client.get("/api/v1/incidents?per_page=100").json()["items"]
+    assert len(listed) == len(exported) == 10
+    for row in listed:
+        whole = client.get(f"/api/v1/incidents/{row['id']}").json()
+        assert whole == exported[row["id"]]
+        assert row.keys() == whole.keys() and row["claims"] == len(whole["claims"])

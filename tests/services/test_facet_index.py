@@ -27,6 +27,7 @@ from app.services.derived import refresh_derived
 from app.services.imports import import_events
 from app.services.merging import find_merge, merge_incidents, unmerge
 from app.services.synth import synthesize
+from app.services.visibility import Viewer
 from tests.conftest import on_postgres
 from tests.services.test_merging import load_demo_and_both
 from tests.web.test_page_cache import WRITES, world  # noqa: F401 (a fixture)
@@ -36,8 +37,9 @@ PAGE_SIZE = 4  # small pages, so the second page and the sorts' ties are exercis
 
 
 def answers(database: Database, wanted: IncidentFilter, editor: bool) -> dict[str, Any]:
+    viewer = Viewer(sees_unpublished=editor)
     with database.read() as s:
-        result = browse_incidents(s, wanted, page_size=PAGE_SIZE, can_see_unpublished=editor)
+        result = browse_incidents(s, wanted, page_size=PAGE_SIZE, viewer=viewer)
         return {
             "total": result.total,
             "page": [item.id for item in result.items],
@@ -45,8 +47,8 @@ def answers(database: Database, wanted: IncidentFilter, editor: bool) -> dict[st
                 name: sorted((v.value, v.label, v.count, v.selected) for v in facet.values)
                 for name, facet in result.facets.items()
             },
-            "timeline": visuals.timeline(s, wanted, can_see_unpublished=editor).as_json(),
-            "places": visuals.places_table(s, wanted, can_see_unpublished=editor),
+            "timeline": visuals.timeline(s, wanted, viewer=viewer).as_json(),
+            "places": visuals.places_table(s, wanted, viewer=viewer),
             # The home page's figures, over everything and since the filter's first day.
             "glance": [visuals.glance(s), visuals.glance(s, since=wanted.date_from)],
         }

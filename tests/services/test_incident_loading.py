@@ -13,6 +13,7 @@ from sqlalchemy import event
 from app.db import Database
 from app.models import District, ImportRun, Incident, PlaceAlias
 from app.services.incidents import get_incident
+from app.services.visibility import EDITOR
 from tests.factories import (
     add_external_id,
     link_actor,
@@ -136,5 +137,5 @@ def test_readers_do_not_get_drafts(database: Database, incident_id: int) -> None
         draft = s.query(Incident).filter_by(title="A draft").one().id
     with database.read() as s:
         assert get_incident(s, draft) is None
-        assert get_incident(s, draft, include_unpublished=True) is not None
-        assert get_incident(s, 10_000_000, include_unpublished=True) is None
+        assert get_incident(s, draft, viewer=EDITOR) is not None
+        assert get_incident(s, 10_000_000, viewer=EDITOR) is None
