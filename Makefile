@@ -22,14 +22,17 @@ run: $(INSTALLED)  ## the app on http://127.0.0.1:8000 with the demo data
 test: $(INSTALLED)  ## the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest
 
+# The folders of Python that lint and format cover (.pre-commit-config.yaml lists the same).
+PYTHON_DIRS := app tests migrations bench tools
+
 lint: $(INSTALLED)
-	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/ruff check $(PYTHON_DIRS)
+	$(BIN)/ruff format --check $(PYTHON_DIRS)
 	$(BIN)/mypy
 
 format: $(INSTALLED)
-	$(BIN)/ruff format app tests migrations
-	$(BIN)/ruff check --fix app tests migrations
+	$(BIN)/ruff format $(PYTHON_DIRS)
+	$(BIN)/ruff check --fix $(PYTHON_DIRS)
 
 e2e: $(INSTALLED)  ## only the real-browser tests
 	$(BIN)/pytest -m e2e
