@@ -297,17 +297,20 @@ def _progress_bar(total: int, unit: str = "rows") -> Callable[[int], None] | Non
 def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
     from pathlib import Path
 
-    from app.importers.common import DELIMITERS, FileRejected
-    from app.importers.native import read_native
-    from app.services.imports import DryRunFinished, import_file, import_native
+    from app.importers.common import FileRejected
+    from app.services.imports import OptionRefused, import_options, run_import
 
     path = Path(args.file)
-    countries = (
-        {c.strip().upper() for c in args.country.split(",") if c.strip()} if args.country else None
-    )
-    delimiter = "\t" if args.delimiter in ("tab", "\\t") else args.delimiter
-    if delimiter not in DELIMITERS:
-        raise CommandError(f"--delimiter is one of: , ; | tab (not {args.delimiter!r})")
+    try:
+        options = import_options(
+            dataset=args.dataset,
+            country=args.country or "",
+            delimiter=args.delimiter,
+            border_only=args.border_only,
+            dry_run=args.dry_run,
+        )
+    except OptionRefused as refused:
+        raise CommandError(str(refused)) from None
     try:
         with path.open("rb") as handle:
             total = max(0, sum(1 for _ in handle) - 1)
@@ -315,30 +318,16 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
     database = migrate_database(settings)
     try:
-        if args.dataset == "native":
-            with database.write() as session:
-                items = read_native(path, Path(args.claims) if args.claims else None)
-                report = import_native(session, items, progress=_progress_bar(len(items)))
-                if args.dry_run:
-                    raise DryRunFinished(report)
-        else:
-            report = import_file(
-                database,
-                dataset=args.dataset,
-                path=path,
-                file_name=path.name,
-                countries=countries,
-                border_only=args.border_only,
-                delimiter=delimiter,
-                dry_run=args.dry_run,
-                origin=f"import {args.dataset}",
-                progress=_progress_bar(total),
-            )
+        report = run_import(
+            database,
+            options,
+            path,
+            file_name=path.name,
+            claims_path=Path(args.claims) if args.claims else None,
+            progress=_progress_bar(total),
+        )
     except FileRejected as error:
         raise CommandError(f"{error}; nothing was imported") from None
-    except DryRunFinished as finished:
-        assert finished.report is not None
-        report = finished.report
     finally:
         database.dispose()
     prefix = "Dry run, nothing saved: " if args.dry_run else ""
@@ -535,7 +524,7 @@ def _positive(value: str) -> int:
 
 
 def _incident_id(value: str) -> int:
-    from app.web.pages import MAX_ID
+    from app.models.base import MAX_ID
 
     number = _positive(value)
     if number > MAX_ID:

@@ -42,6 +42,7 @@ from app.web import (
 from app.web.auth import SignInRequired, current_user, sign_in_redirect
 from app.web.caching import Turns
 from app.web.csrf import CSRFProtection
+from app.web.deps import site_base
 from app.web.htmx import VaryOnHtmx, is_fragment_request
 from app.web.merged import redirect_if_merged
 from app.web.problems import ProblemError, problem_response, response_for
@@ -83,10 +84,15 @@ def _page_context(request: Request) -> dict[str, object]:
     """What every page needs: the CSRF token for its forms and who is signed in."""
     try:
         token = _TokenWhenShown(getattr(request.state, "csrf_token", None))
-        return {"csrf_token": token, "current_user": current_user(request)}
+        return {
+            "csrf_token": token,
+            "current_user": current_user(request),
+            # The site's address for canonical links and previews (BASE_URL, or the request's).
+            "site": site_base(request),
+        }
     except SQLAlchemyError:
         # The error page for a database outage must still render.
-        return {"csrf_token": "", "current_user": None}
+        return {"csrf_token": "", "current_user": None, "site": site_base(request)}
 
 
 def _read_facet_index(database: Database) -> None:
@@ -142,7 +148,6 @@ def create_app(
     templates = Jinja2Templates(directory=resource("templates"), context_processors=[_page_context])
     filters.install(templates.env)
     templates.env.globals["site_name"] = settings.site_name
-    templates.env.globals["base_url"] = settings.base_url
     templates.env.globals["tile_url"] = settings.tile_url
     templates.env.globals["tile_attribution"] = settings.tile_attribution
     app.state.settings = settings

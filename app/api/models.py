@@ -9,7 +9,8 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.api.params import MAX_COUNT, MAX_ID
+from app.api.params import MAX_COUNT
+from app.models.base import MAX_ID
 
 # ---- what the API takes ------------------------------------------------------------------------
 

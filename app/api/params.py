@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from app.models.base import MAX_ID
 from app.schemas.filters import MAX_PAGE
 
 API_PREFIX = "/api/v1"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 MAX_COUNT = 10_000_000
 MAX_PER_PAGE = 100
 

@@ -21,10 +21,9 @@ from app.api.models import (
 from app.api.pagination import Paginated, paginate, paginated
 from app.api.params import API_PREFIX, Id, Page, PerPage
 from app.models import Actor, Incident, Place, Sector, Source
-from app.schemas.filters import parse_incident_filter
 from app.services import sources
 from app.services.browse import incident_page
-from app.services.exports import (
+from app.services.documents import (
     incident_document,
     incident_row,
     incident_select,
@@ -32,31 +31,27 @@ from app.services.exports import (
     source_document,
 )
 from app.services.visibility import Viewer
-from app.web.deps import SessionDep
+from app.web.deps import FilterDep, SessionDep, site_base
 from app.web.problems import ProblemError
 
 router = APIRouter(prefix=API_PREFIX)
 
 
-def api_base(request: Request) -> str:
-    base_url: str | None = request.app.state.settings.base_url
-    return (base_url or str(request.base_url)).rstrip("/")
-
-
 @router.get("/incidents", response_model=Paginated[IncidentOut])
 def list_incidents(
-    request: Request, session: SessionDep, viewer: ApiViewer, page: Page = 1, per_page: PerPage = 50
+    request: Request,
+    session: SessionDep,
+    viewer: ApiViewer,
+    wanted: FilterDep,
+    page: Page = 1,
+    per_page: PerPage = 50,
 ) -> dict[str, Any]:
     """Incidents, with the same filter, sort and page parameters as /incidents (newest first
     unless `sort` says otherwise)."""
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "per_page"]
-    parsed = parse_incident_filter(pairs)
-    if parsed.errors:
-        raise ProblemError(422, "Invalid filter", parameters=parsed.errors)
-    found = incident_page(session, parsed.filter, page_size=per_page, viewer=viewer)
+    found = incident_page(session, wanted, page_size=per_page, viewer=viewer)
     batch = read_batch(session, incident_select([Incident.id.in_(found.ids)]), with_claims=False)
     rows = {row["id"]: row for row in batch.incidents}
-    base = api_base(request)
+    base = site_base(request)
     items = [incident_row(base, batch, rows[i]) for i in found.ids if i in rows]
     return paginated(
         request, items, page=page, per_page=per_page, total=found.total, notices=found.notices
@@ -71,7 +66,7 @@ def incident_json(
     batch = read_batch(session, incident_select(conditions), with_claims=True)
     if not batch.incidents:
         raise ProblemError(404, "Not found", f"There is no incident {incident_id}.")
-    return incident_document(api_base(request), batch, batch.incidents[0])
+    return incident_document(site_base(request), batch, batch.incidents[0])
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDocument)

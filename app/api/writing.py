@@ -15,7 +15,13 @@ from app.api.params import API_PREFIX, Id, Version
 from app.api.reading import incident_json, source_json
 from app.db import Database
 from app.models import User
-from app.schemas.forms import FormData, parse_claim_form, parse_incident_form, parse_source_fields
+from app.schemas.forms import (
+    FormData,
+    IncidentInput,
+    parse_claim_form,
+    parse_incident_form,
+    parse_source_fields,
+)
 from app.services import editing, sources
 from app.services.visibility import EDITOR
 from app.web.deps import DatabaseDep
@@ -51,6 +57,15 @@ def _refused(form: FormData) -> ProblemError:
     return ProblemError(422, "Invalid input", fields=form.errors)
 
 
+def _incident_data(body: IncidentIn) -> IncidentInput:
+    """The body checked by the incident form's own rules, or a 422 naming each field."""
+    form = _incident_form(body)
+    data = parse_incident_form(form)
+    if not form.ok:
+        raise _refused(form)
+    return data
+
+
 def _write(database: Database, action: Callable[[Any], Result]) -> Result:
     """Run a write; turn the editing service's refusals into problem details."""
     try:
@@ -80,10 +95,7 @@ def create_incident(
     request: Request, database: DatabaseDep, user: ApiEditor, body: IncidentIn
 ) -> dict[str, Any]:
     """A new draft incident."""
-    form = _incident_form(body)
-    data = parse_incident_form(form)
-    if not form.ok:
-        raise _refused(form)
+    data = _incident_data(body)
     incident_id = _write(database, lambda s: editing.create_incident(s, data, user=user).id)
     return _document(database, request, incident_id)
 
@@ -92,10 +104,7 @@ def create_incident(
 def update_incident(
     request: Request, database: DatabaseDep, user: ApiEditor, incident_id: Id, body: IncidentIn
 ) -> dict[str, Any]:
-    form = _incident_form(body)
-    data = parse_incident_form(form)
-    if not form.ok:
-        raise _refused(form)
+    data = _incident_data(body)
     _write(
         database,
         lambda s: editing.update_incident(

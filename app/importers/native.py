@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from app.importers.common import FileRejected, RowRejected, read_rows
-from app.services.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
+from app.services.documents import CLAIM_COLUMNS, INCIDENT_COLUMNS
+from app.services.exports import FORMULA_STARTS
 
 
 @dataclass
@@ -22,7 +23,7 @@ class NativeIncident:
 
 def _unneutralise(value: str) -> str:
     """Exports prefix formula-like cells with ' (see services/exports.py); take it off again."""
-    return value[1:] if value[:2] in {"'=", "'+", "'-", "'@", "'\t", "'\r"} else value
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_STARTS else value
 
 
 def _read(path: Path, columns: list[str], what: str) -> list[tuple[int, dict[str, Any]]]:

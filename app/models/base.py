@@ -18,6 +18,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Ids are 32-bit integers on every database: a larger number in a URL or a form is no id.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -10,7 +10,9 @@ from datetime import date
 from typing import Any
 
 from app import dates
+from app.models.base import MAX_ID
 from app.models.vocab import (
+    COUNTRY_NAMES,
     EVENT_TYPES,
     ActorRole,
     ClaimKind,
@@ -198,7 +200,7 @@ def parse_incident_form(form: FormData) -> IncidentInput:
             form.errors["new_place_name"] = "Pick a known place or add a new one, not both."
         if (latitude is None) != (longitude is None):
             form.errors["new_place_latitude"] = "Give both coordinates, or neither."
-    country = _choice(form, "country", ("PAK", "AFG"), required=False)
+    country = _choice(form, "country", tuple(COUNTRY_NAMES), required=False)
     actors = []
     for i in _row_indexes(form.raw, "actor"):
         name = _text(form, f"actor_{i}", limit=200)
@@ -224,7 +226,7 @@ def parse_incident_form(form: FormData) -> IncidentInput:
         new_place_latitude=latitude,
         new_place_longitude=longitude,
         new_place_country=_choice(
-            form, "new_place_country", ("PAK", "AFG"), required=bool(new_place)
+            form, "new_place_country", tuple(COUNTRY_NAMES), required=bool(new_place)
         )
         or "",
         new_place_sector=_text(form, "new_place_sector", limit=120),
@@ -337,7 +339,7 @@ def parse_claim_form(form: FormData) -> ClaimInput:
         if source is not None:
             source.row = i
             sources.append(source)
-    responds_to = _int(form, "responds_to", low=1, high=2**31 - 1)
+    responds_to = _int(form, "responds_to", low=1, high=MAX_ID)
     return ClaimInput(
         claimant=claimant,
         spokesperson=spokesperson,

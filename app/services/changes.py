@@ -43,7 +43,10 @@ def record_change(
         action=action,
         before=_checked(entity_type, before),
         after=_checked(entity_type, after),
-        user=user,
+        # The id, not the object: a user loaded elsewhere, attached to this session, would be
+        # expired with it when a later check rolls the write back, and the page that then
+        # says what was refused could no longer read who is signed in.
+        user_id=user.id if user else None,
         origin=origin,
         request_id=request_id,
     )

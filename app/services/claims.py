@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_
 
 from app.models import CasualtyFigure, Claim
 from app.models.vocab import CONTESTING_STATUSES
@@ -15,6 +15,12 @@ def contesting_status_condition() -> ColumnElement[bool]:
     """A claim that makes its incident contested (one disputed or denied), as SQL over the
     claims table."""
     return Claim.status.in_(sorted(CONTESTING_STATUSES))
+
+
+def adds_to_killed() -> ColumnElement[bool]:
+    """A casualty figure that adds to a claim's killed, as SQL (killed_in is the same rule in
+    Python): a figure of the killed that is not a part of a total already counted."""
+    return and_(CasualtyFigure.outcome == "killed", CasualtyFigure.part_of_total.is_(False))
 
 
 def format_range(low: int, high: int | None, best: int | None = None) -> str:

@@ -95,7 +95,9 @@ def _statements(dialect: str) -> dict[str, str]:
         "datasets": (
             "SELECT DISTINCT incident_id, dataset FROM incident_external_ids WHERE {where}"
         ),
-        # Each claim's total killed, as the timeline adds them up (services/visuals.py).
+        # Each claim's total killed, as the timeline adds them up (services/visuals.py). The
+        # WHERE is claims.adds_to_killed written out as text for this bulk read; the tests
+        # compare the index's timeline with the one SQL counts through that function.
         "killed": (
             "SELECT claims.incident_id, claims.claimant_actor_id,"
             " coalesce(sum(coalesce(casualty_figures.high, casualty_figures.low)), 0)"

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import District, Place
+from app.models.vocab import COUNTRY_NAMES
 
 # Words that say what kind of unit a name is, not which: dropped before comparing names.
 # ("FR", a Frontier Region, stays: FR Kohat is not Kohat.)
@@ -113,7 +114,7 @@ class DistrictIndex:
             key = name_key(name) if name else ""
             if not key:
                 continue
-            for code in (country,) if country else ("PAK", "AFG"):
+            for code in (country,) if country else tuple(COUNTRY_NAMES):
                 found = self.by_key.get((code or "", key))
                 if found is not None:
                     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,13 +26,14 @@ from sqlalchemy.orm.util import identity_key
 from app.db import Database, one_version_bump, reserve_ids
 from app.importers import DATASET_LABELS, READERS
 from app.importers.common import (
+    DELIMITERS,
     ImportEvent,
     RowRejected,
     parse_coordinate,
     parse_date,
     parse_int,
 )
-from app.importers.native import NativeIncident
+from app.importers.native import NativeIncident, read_native
 from app.models import (
     Actor,
     CasualtyFigure,
@@ -266,6 +267,82 @@ class _Pending:
     place: Place | None = None
     actors: list[tuple[Actor, str]] = field(default_factory=list)
     figure_actors: list[Actor | None] = field(default_factory=list)
+
+
+class OptionRefused(ValueError):
+    """An import asked for with an option it cannot take; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What an import is asked for, from `incidents import` or the admin page's form."""
+
+    dataset: str
+    countries: frozenset[str] | None = None
+    border_only: bool = False
+    delimiter: str = ","
+    dry_run: bool = False
+
+
+def import_options(
+    *,
+    dataset: str,
+    country: str = "",
+    delimiter: str = ",",
+    border_only: bool = False,
+    dry_run: bool = False,
+    datasets: Collection[str] = (*READERS, "native"),
+) -> ImportOptions:
+    """The options, checked in the one place both ways in read them. `country` is a list of
+    ISO codes separated by commas; a delimiter may be written "tab"."""
+    if dataset not in datasets:
+        raise OptionRefused(f"the dataset is one of {', '.join(datasets)} (not {dataset!r})")
+    delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
+    if delimiter not in DELIMITERS:
+        named = ", ".join(DELIMITERS.values())
+        raise OptionRefused(f"the fields are separated by one of: {named} (not {delimiter!r})")
+    codes = frozenset(c.strip().upper() for c in country.split(",") if c.strip())
+    return ImportOptions(dataset, codes or None, border_only, delimiter, dry_run)
+
+
+def run_import(
+    database: Database,
+    options: ImportOptions,
+    path: Path,
+    *,
+    file_name: str,
+    claims_path: Path | None = None,
+    user_id: int | None = None,
+    origin: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """An import as the command line and the admin page run it. Raises FileRejected, before
+    anything is written, when the file is not what the dataset publishes."""
+    origin = origin or f"import {options.dataset}"
+    if options.dataset != "native":
+        return import_file(
+            database,
+            dataset=options.dataset,
+            path=path,
+            file_name=file_name,
+            countries=set(options.countries) if options.countries else None,
+            border_only=options.border_only,
+            delimiter=options.delimiter,
+            dry_run=options.dry_run,
+            user_id=user_id,
+            origin=origin,
+            progress=progress,
+        )
+    try:
+        with database.write() as session:
+            items = read_native(path, claims_path)
+            report = import_native(session, items, origin=origin[:100], progress=progress)
+            if options.dry_run:
+                raise DryRunFinished(report)
+    except DryRunFinished as finished:
+        assert finished.report is not None
+        return finished.report
+    return report
 
 
 def import_file(

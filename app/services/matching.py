@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.importers import DATASET_LABELS
@@ -33,6 +33,7 @@ from app.models import (
     IncidentActor,
 )
 from app.models.vocab import ActorKind, DatePrecision, ReviewState, event_type_label
+from app.services.claims import adds_to_killed
 from app.services.gazetteer import distance_km
 from app.services.reference import REFERENCE_DIR
 
@@ -198,7 +199,7 @@ def _best_killed(session: Session) -> dict[int, int]:
             func.sum(func.coalesce(CasualtyFigure.best, CasualtyFigure.low)).label("killed"),
         )
         .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
-        .where(CasualtyFigure.outcome == "killed", CasualtyFigure.part_of_total.is_(false()))
+        .where(adds_to_killed())
         .group_by(Claim.id, Claim.incident_id)
         .subquery()
     )

@@ -17,15 +17,15 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app import dates
+from app.links import incident_path
 from app.models import Actor, CasualtyFigure, Claim, District, Incident, Place, Sector
 from app.models.vocab import CONTESTING_STATUSES, ReviewState
 from app.schemas.filters import IncidentFilter
 from app.services.browse import ask_index, filter_conditions, list_items, resolve_filter
-from app.services.claims import format_range
+from app.services.claims import adds_to_killed, contesting_status_condition, format_range
 from app.services.incidents import IncidentListItem
 from app.services.names import names
 from app.services.visibility import READER, Viewer
-from app.slugs import slugify
 
 MAP_LIMIT = 5_000
 TIMELINE_CLAIMANTS = 6
@@ -199,7 +199,7 @@ def _spot_feature(spot: _Spot) -> dict[str, Any]:
         "geo_precision": spot.geo_precision,
         "max_killed": spot.max_killed,
         "latest": {
-            "url": f"/incidents/{latest.id}/{slugify(latest.title)}",
+            "url": incident_path(latest.id, latest.title),
             "title": latest.title,
             "date": latest.date_start.isoformat(),
             "status": spot.latest_status,
@@ -291,8 +291,7 @@ def timeline(session: Session, wanted: IncidentFilter, *, viewer: Viewer = READE
         .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
         .where(
             *conditions,
-            CasualtyFigure.outcome == "killed",
-            CasualtyFigure.part_of_total.is_(False),
+            adds_to_killed(),
             Claim.claimant_actor_id.is_not(None),
         )
         .group_by(Claim.id, Claim.claimant_actor_id, Incident.date_start)
@@ -489,7 +488,7 @@ def glance(session: Session, *, since: date | None = None) -> Glance:
         session.scalar(
             select(func.count(func.distinct(Claim.incident_id)))
             .join(Incident, Incident.id == Claim.incident_id)
-            .where(*conditions, Claim.status.in_(sorted(CONTESTING_STATUSES)))
+            .where(*conditions, contesting_status_condition())
         )
         or 0
     )
@@ -509,8 +508,7 @@ def glance(session: Session, *, since: date | None = None) -> Glance:
         .join(CasualtyFigure, CasualtyFigure.claim_id == Claim.id)
         .where(
             *conditions,
-            CasualtyFigure.outcome == "killed",
-            CasualtyFigure.part_of_total.is_(False),
+            adds_to_killed(),
             Claim.claimant_actor_id.is_not(None),
         )
         .group_by(Claim.id, Claim.incident_id, Claim.claimant_actor_id)

@@ -18,7 +18,7 @@ from app.importers.common import DELIMITERS, FileRejected
 from app.models import User
 from app.models.vocab import UserRole
 from app.services import users
-from app.services.imports import ImportReport, import_file
+from app.services.imports import ImportReport, OptionRefused, import_options, run_import
 from app.services.users import UserError
 from app.web.auth import Admin
 from app.web.deps import DatabaseDep, TemplatesDep
@@ -237,31 +237,34 @@ async def import_upload(
     }
     problem = None
     report = None
-    if dataset not in READERS:
-        problem = "Choose the dataset the file comes from."
-    elif delimiter not in DELIMITERS:
-        problem = "Choose how the file's fields are separated."
-    elif upload is None or isinstance(upload, str) or not upload.filename:
+    try:
+        options = import_options(
+            dataset=dataset,
+            country=country,
+            delimiter=delimiter,
+            border_only=border_only,
+            dry_run=dry_run,
+            datasets=READERS,
+        )
+    except OptionRefused as refused:
+        problem = _sentence(str(refused)) + "."
+    if problem is None and (upload is None or isinstance(upload, str) or not upload.filename):
         problem = "Choose a file to import."
-    else:
-        countries = {c.strip().upper() for c in country.split(",") if c.strip()} or None
+    if problem is None and not isinstance(upload, str) and upload is not None:
+        received = upload
 
-        def run_import() -> tuple[ImportReport | None, str | None]:
+        def imported() -> tuple[ImportReport | None, str | None]:
             # In a worker thread: an import takes seconds, and the event loop serves everyone.
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "upload.csv"
                 with path.open("wb") as copy:
-                    shutil.copyfileobj(upload.file, copy, COPY_CHUNK_BYTES)
+                    shutil.copyfileobj(received.file, copy, COPY_CHUNK_BYTES)
                 try:
-                    done = import_file(
+                    done = run_import(
                         database,
-                        dataset=dataset,
-                        path=path,
-                        file_name=upload.filename or "upload.csv",
-                        countries=countries,
-                        border_only=border_only,
-                        delimiter=delimiter,
-                        dry_run=dry_run,
+                        options,
+                        path,
+                        file_name=received.filename or "upload.csv",
                         user_id=admin.id,
                         origin=f"import {dataset} by {admin.email}",
                     )
@@ -269,7 +272,7 @@ async def import_upload(
                     return None, f"{rejected}; nothing was imported."
                 return done, None
 
-        report, problem = await run_in_threadpool(run_import)
+        report, problem = await run_in_threadpool(imported)
     context = {
         "report": report,
         "problem": problem,

@@ -20,6 +20,7 @@ from app.services.auth import (
     sign_out,
     user_for_token,
 )
+from app.services.visibility import Viewer
 from app.web.csrf import SESSION_COOKIE, cookie_flags
 from app.web.deps import DatabaseDep, TemplatesDep, get_database
 
@@ -57,6 +58,13 @@ def require_admin(user: Annotated[User, Depends(require_editor)]) -> User:
 
 
 CurrentUser = Annotated[User | None, Depends(current_user)]
+
+
+def current_viewer(user: CurrentUser) -> Viewer:
+    return Viewer.of(user)
+
+
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 Editor = Annotated[User, Depends(require_editor)]
 Admin = Annotated[User, Depends(require_admin)]
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.links import incident_path
 from app.models import Incident, Sector
 from app.models.vocab import (
     CREDIBILITY_LABELS,
@@ -47,7 +48,6 @@ from app.services.actors import suggest_actors
 from app.services.history import history_views
 from app.services.lookup import place_suggestions
 from app.services.snapshots import snapshot_incident
-from app.slugs import slugify
 from app.web.auth import Admin, Editor
 from app.web.deps import DatabaseDep, TemplatesDep
 from app.web.htmx import is_fragment_request
@@ -78,7 +78,7 @@ def _id(text: str) -> int:
 
 
 def _incident_url(incident: Incident) -> str:
-    return f"/incidents/{incident.id}/{slugify(incident.title)}"
+    return incident_path(incident.id, incident.title)
 
 
 def _done(request: Request, url: str) -> Response:

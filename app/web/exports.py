@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.schemas.filters import Problem, parse_incident_filter
+from app.schemas.filters import Problem
 from app.services import exports
-from app.services.visibility import Viewer
-from app.web.auth import CurrentUser
-from app.web.deps import DatabaseDep
+from app.web.auth import ViewerDep
+from app.web.deps import DatabaseDep, FilterDep, site_base
 from app.web.problems import invalid_filter
 from app.web.streaming import ExportSlots, ExportStream, exports_busy
 
@@ -23,11 +22,6 @@ FORMATS = {
     "geojson": "application/geo+json",
     "atom": "application/atom+xml; charset=utf-8",
 }
-
-
-def _base(request: Request) -> str:
-    base_url: str | None = request.app.state.settings.base_url
-    return (base_url or str(request.base_url)).rstrip("/")
 
 
 def _stream(
@@ -42,19 +36,20 @@ def _stream(
 
 @router.get("/incidents.{suffix}", name="incident_export")
 async def incident_export(
-    request: Request, database: DatabaseDep, user: CurrentUser, suffix: str, rows: str = "incidents"
+    request: Request,
+    database: DatabaseDep,
+    viewer: ViewerDep,
+    wanted: FilterDep,
+    suffix: str,
+    rows: str = "incidents",
 ) -> Response:
     """Async, so the export slot is taken and given back on the event loop's one thread; the
     database is read only inside the stream, in worker threads."""
     if suffix not in FORMATS:
         return Response("Not found: exports are .csv, .json, .geojson and .atom", status_code=404)
-    parsed = parse_incident_filter(request.query_params.multi_items())
-    if parsed.errors:
-        return invalid_filter(parsed.errors)
     if rows not in ("incidents", "claims"):
         return invalid_filter([Problem("rows", "“rows” is incidents or claims")])
-    viewer, base = Viewer.of(user), _base(request)
-    wanted = parsed.filter
+    base = site_base(request)
     if suffix == "csv":
         per_claim = rows == "claims"
         name = "claims.csv" if per_claim else "incidents.csv"

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment
 
 from app.importers import DATASET_EVENT_PAGES, DATASET_LABELS
+from app.links import incident_path
 from app.models.vocab import (
     COUNTRY_NAMES,
     CREDIBILITY_LABELS,
@@ -106,7 +107,9 @@ def install(env: Environment) -> None:
     env.globals["format_range"] = format_range
     env.globals["DATASET_LABELS"] = DATASET_LABELS
     env.globals["country_name"] = country_name
+    env.globals["COUNTRY_NAMES"] = COUNTRY_NAMES
     env.globals["filter_url"] = filter_url
+    env.globals["incident_path"] = incident_path
     env.globals["DATASET_EVENT_PAGES"] = DATASET_EVENT_PAGES
     env.globals["sub_event_type_label"] = sub_event_type_label
     env.globals["RELIABILITY_LABELS"] = RELIABILITY_LABELS

@@ -14,7 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.models import Incident, User
-from app.schemas.filters import SORTS, parse_incident_filter
+from app.models.base import MAX_ID
+from app.schemas.filters import SORTS, ParsedFilter
 from app.services import records, visuals
 from app.services.actors import suggest_actors
 from app.services.browse import browse_incidents, counts_in_windows
@@ -27,14 +28,12 @@ from app.services.versions import incident_at_version
 from app.services.visibility import Viewer
 from app.web.auth import CurrentUser
 from app.web.caching import cached_page
-from app.web.deps import DatabaseDep, SessionDep, TemplatesDep
+from app.web.deps import DatabaseDep, QueryFilterDep, SessionDep, TemplatesDep
 from app.web.filters import quick_ranges
 from app.web.htmx import is_fragment_request
 
 router = APIRouter()
 log = logging.getLogger(__name__)
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
 
 def parse_id(text: str) -> int | None:
@@ -46,20 +45,29 @@ def parse_id(text: str) -> int | None:
 
 @router.get("/incidents", response_class=HTMLResponse)
 def incident_list(
-    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    user: CurrentUser,
+    parsed: QueryFilterDep,
 ) -> Response:
     return cached_page(
-        request, session, user, lambda: _render_list(request, session, templates, user)
+        request,
+        session,
+        user,
+        lambda: _render_list(request, session, templates, Viewer.of(user), parsed),
     )
 
 
 def _render_list(
-    request: Request, session: Session, templates: Jinja2Templates, user: User | None
+    request: Request,
+    session: Session,
+    templates: Jinja2Templates,
+    viewer: Viewer,
+    parsed: ParsedFilter,
 ) -> Response:
-    parsed = parse_incident_filter(request.query_params.multi_items())
     # With bad parameters the page says what is wrong (422) and the form keeps the rest, with
     # its facet counts, so the reader can correct it.
-    viewer = Viewer.of(user)
     result = browse_incidents(session, parsed.filter, viewer=viewer)
     ranges = quick_ranges()
     in_ranges: list[int | None] = [None] * len(ranges)

@@ -9,54 +9,56 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from app.models import User
-from app.schemas.filters import parse_incident_filter
+from app.schemas.filters import ParsedFilter, parse_incident_filter
 from app.services import visuals
 from app.services.browse import filter_conditions, resolve_filter
 from app.services.coverage import coverage
 from app.services.visibility import Viewer
-from app.web.auth import CurrentUser
+from app.web.auth import CurrentUser, ViewerDep
 from app.web.caching import cached_page
-from app.web.deps import SessionDep, TemplatesDep
-from app.web.problems import invalid_filter
+from app.web.deps import FilterDep, QueryFilterDep, SessionDep, TemplatesDep
 
 router = APIRouter()
 GLANCE_DAYS = 30
 
 
 @router.get("/incidents/map.geojson")
-def incidents_geojson(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    parsed = parse_incident_filter(request.query_params.multi_items())
-    if parsed.errors:
-        return invalid_filter(parsed.errors)
-    collection = visuals.map_features(session, parsed.filter, viewer=Viewer.of(user))
+def incidents_geojson(session: SessionDep, viewer: ViewerDep, wanted: FilterDep) -> Response:
+    collection = visuals.map_features(session, wanted, viewer=viewer)
     return JSONResponse(collection, media_type="application/geo+json")
 
 
 @router.get("/incidents/timeline.json")
-def incidents_timeline(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    parsed = parse_incident_filter(request.query_params.multi_items())
-    if parsed.errors:
-        return invalid_filter(parsed.errors)
-    series = visuals.timeline(session, parsed.filter, viewer=Viewer.of(user))
+def incidents_timeline(session: SessionDep, viewer: ViewerDep, wanted: FilterDep) -> Response:
+    series = visuals.timeline(session, wanted, viewer=viewer)
     return JSONResponse(series.as_json())
 
 
 @router.get("/incidents/coverage", response_class=HTMLResponse)
 def incidents_coverage(
-    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    user: CurrentUser,
+    parsed: QueryFilterDep,
 ) -> Response:
     """For any filter of the list: how many incidents only ACLED has, only UCDP, both, neither."""
     return cached_page(
-        request, session, user, lambda: _render_coverage(request, session, templates, user)
+        request,
+        session,
+        user,
+        lambda: _render_coverage(request, session, templates, Viewer.of(user), parsed),
     )
 
 
 def _render_coverage(
-    request: Request, session: Session, templates: Jinja2Templates, user: User | None
+    request: Request,
+    session: Session,
+    templates: Jinja2Templates,
+    viewer: Viewer,
+    parsed: ParsedFilter,
 ) -> Response:
-    parsed = parse_incident_filter(request.query_params.multi_items())
-    resolved, notices = resolve_filter(session, parsed.filter, viewer=Viewer.of(user))
+    resolved, notices = resolve_filter(session, parsed.filter, viewer=viewer)
     conditions = filter_conditions(resolved, session.get_bind().dialect.name)
     context = {
         "parsed": parsed,
@@ -69,8 +71,8 @@ def _render_coverage(
 
 
 @router.get("/places.geojson")
-def places_geojson(session: SessionDep, user: CurrentUser) -> Response:
-    features = visuals.gazetteer_features(session, viewer=Viewer.of(user))
+def places_geojson(session: SessionDep, viewer: ViewerDep) -> Response:
+    features = visuals.gazetteer_features(session, viewer=viewer)
     return JSONResponse(features, media_type="application/geo+json")
 
 

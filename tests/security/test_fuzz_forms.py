@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode
 from sqlalchemy import select
-from sqlalchemy.orm.exc import DetachedInstanceError
 
 from app.db import Database
 from app.models import Base, Source
@@ -328,23 +327,7 @@ REFUSED_LATE = {
 }  # fmt: skip
 
 
-# A claim form that changes a source on record records that change, with the signed-in user,
-# before the claimant is found unknown: the rollback leaves the request's user expired and
-# detached, and the page that says what is wrong fails to render (a server error).
-USER_DETACHED = pytest.mark.xfail(
-    raises=DetachedInstanceError,
-    strict=True,
-    reason="a refused claim form that changed a source on record detaches the signed-in user",
-)
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=USER_DETACHED) if "source on record" in case else case
-        for case in REFUSED_LATE
-    ],
-)
+@pytest.mark.parametrize("case", list(REFUSED_LATE))
 def test_a_form_refused_late_saves_nothing(
     editor: TestClient, database: Database, incident_id: int, case: str
 ) -> None:

@@ -18,7 +18,7 @@ from app.models import Incident
 from app.models.vocab import CONTESTING_STATUSES
 from app.schemas.filters import IncidentFilter
 from app.services.browse import browse_incidents
-from app.services.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
+from app.services.documents import CLAIM_COLUMNS, INCIDENT_COLUMNS
 from tests import factories as f
 from tests.services.test_browse import build_world
 

@@ -71,3 +71,34 @@ def test_editors_cannot_import(client: TestClient, database: Database, reference
     make_user(database, "editor@example.org")
     sign_in(client, "editor@example.org")
     assert client.get("/admin/import").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("options", "refusal"),
+    [
+        ({"dataset": "native"}, "dataset is one of acled, ucdp"),
+        ({"dataset": "gdelt"}, "dataset is one of acled, ucdp"),
+        ({"dataset": "acled", "delimiter": ":"}, "separated by one of: comma, semicolon"),
+    ],
+)
+def test_the_page_refuses_what_the_command_refuses_in_the_same_words(
+    admin: TestClient,
+    database: Database,
+    options: dict[str, str],
+    refusal: str,
+) -> None:
+    """Both read their options through import_options: the page names the problem (the
+    command also takes the app's own CSV, which the page does not)."""
+    from app.services.imports import OptionRefused, import_options
+
+    response = upload(admin, "acled_current.csv", options)
+    assert response.status_code == 422 and refusal in response.text
+    assert _count(database) == 0
+    if options["dataset"] != "native":
+        with pytest.raises(OptionRefused, match=refusal.split(" (")[0]):
+            import_options(**options)
+    assert import_options(dataset="acled", delimiter="tab", country=" pak, afg,").countries == {
+        "PAK",
+        "AFG",
+    }
+    assert import_options(dataset="acled", delimiter="tab").delimiter == "\t"
