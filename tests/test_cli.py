@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -165,7 +166,7 @@ def test_serve_options_are_parsed() -> None:
 def test_database_problems_are_one_line(
     url: str,
     mentions: str,
-    tmp_path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -177,7 +178,7 @@ def test_database_problems_are_one_line(
 
 
 def test_unknown_schema_revision_is_one_line(
-    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import sqlite3
 
@@ -193,7 +194,7 @@ def test_unknown_schema_revision_is_one_line(
 
 
 def test_user_create_on_a_new_database_migrates_it_first(
-    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
     argv = ["user", "create", "--email", "a@example.org", "--role", "admin", "--generate-password"]
@@ -238,4 +239,4 @@ def test_match_merge_and_unmerge(
     assert "is not merged" in capsys.readouterr().err
     assert main(["match", "--accept-above", "0.9"]) == 0
     with use_database.read() as s:
-        assert s.scalar(select(func.count()).select_from(Merge)) >= 3
+        assert s.scalars(select(func.count()).select_from(Merge)).one() >= 3

@@ -29,8 +29,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _run(command: list[str | Path], **kwargs: object) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)
+def _run(
+    command: list[str | Path], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 

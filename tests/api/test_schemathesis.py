@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -51,7 +52,7 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _app())
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors(case: schemathesis.Case) -> None:
+def test_no_server_errors(case: schemathesis.Case[Any]) -> None:
     headers = {"Authorization": f"Bearer {_state['token']}"} if case.method != "GET" else {}
     response = case.call(headers=headers)
     case.validate_response(response, checks=[not_a_server_error])

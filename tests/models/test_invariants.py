@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -102,7 +103,7 @@ def test_claim_needs_a_claimant_or_a_speaker(database: Database) -> None:
     ("field", "value"),
     [("status", "probably-true"), ("kind", "rumour"), ("credibility", 7), ("credibility", 0)],
 )
-def test_claim_vocabularies(database: Database, field: str, value: object) -> None:
+def test_claim_vocabularies(database: Database, field: str, value: Any) -> None:
     assert rejected(database, lambda s: f.make_claim(s, **{field: value}))
 
 
@@ -184,7 +185,12 @@ def test_users_have_unique_lowercase_emails_and_known_roles(database: Database) 
 
     assert rejected(database, lambda s: user(s, "Editor@Example.org"))
     assert rejected(database, lambda s: user(s, "a@example.org", role="reader"))
-    assert rejected(database, lambda s: (user(s, "a@example.org"), user(s, "a@example.org")))
+
+    def the_same_twice(s: Session) -> None:
+        user(s, "a@example.org")
+        user(s, "a@example.org")
+
+    assert rejected(database, the_same_twice)
 
 
 def test_a_stale_version_cannot_overwrite_a_newer_one(database: Database) -> None:

@@ -84,5 +84,5 @@ def test_four_processes_write_at_once(scratch: ScratchDatabases) -> None:
         assert s.scalar(select(func.count()).select_from(Incident)) == 1 + PROCESSES * SAVES
         claims = s.scalar(select(func.count()).where(Claim.incident_id == shared_id))
         assert claims == PROCESSES * SAVES
-        assert s.get(Incident, shared_id).version == 1 + PROCESSES * SAVES  # type: ignore[union-attr]
+        assert s.get_one(Incident, shared_id).version == 1 + PROCESSES * SAVES
     database.dispose()

@@ -307,7 +307,8 @@ def test_readers_do_not_see_places_and_sources_only_drafts_use(
     assert "Secret camp" not in client.get(f"/sectors/{sector}").text
     # Published, they are the record's.
     with database.write() as s:
-        s.get(Incident, draft_with_a_new_place_and_source["incident"]).review_state = "published"
+        incident = s.get_one(Incident, draft_with_a_new_place_and_source["incident"])
+        incident.review_state = "published"
     assert "leak.example" in client.get("/api/v1/sources").text
     assert "secret-camp" in client.get("/api/v1/places").text
     assert "secret-camp" in client.get("/places.geojson").text
@@ -347,7 +348,7 @@ def test_forms_and_the_api_refuse_dates_far_outside_the_record(
         response = client.post("/incidents", data=data)
         assert response.status_code == 422 and message in response.text
     with database.write() as s:
-        user = s.scalar(select(User))
+        user = s.scalars(select(User)).one()
         _, secret = create_token(s, user=user, name="t")
     response = client.post(
         "/api/v1/incidents",
@@ -429,7 +430,7 @@ def test_hostile_cells_are_row_errors_and_the_rest_imports(
         encoding="utf-8",
     )
     with database.write() as s:
-        report = import_events(s, READERS["acled"](path), countries=None, origin="test")
+        report = import_events(s, READERS["acled"](path, ","), countries=None, origin="test")
     errors = dict(report.errors)
     assert report.created == 2
     assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9]
@@ -449,7 +450,7 @@ def test_a_field_beyond_what_csv_can_read_rejects_the_file(
     path = tmp_path / "acled.csv"
     path.write_text(ACLED_HEADER + _acled_row(1, notes="x" * (17 * MB)), encoding="utf-8")
     with pytest.raises(FileRejected, match="line 2"), database.write() as s:
-        import_events(s, READERS["acled"](path), countries=None, origin="test")
+        import_events(s, READERS["acled"](path, ","), countries=None, origin="test")
 
 
 # ---- 11. tokens end with the account's access --------------------------------------------------
@@ -471,10 +472,10 @@ def test_deactivation_revokes_tokens_for_good(client: TestClient, database: Data
         user_id = user.id
     assert _token_works(client, secret)
     with database.write() as s:
-        users.deactivate(s, s.get(User, user_id), acting_admin=None)
+        users.deactivate(s, s.get_one(User, user_id), acting_admin=None)
     assert not _token_works(client, secret)
     with database.write() as s:
-        users.reactivate(s, s.get(User, user_id), acting_admin=None)
+        users.reactivate(s, s.get_one(User, user_id), acting_admin=None)
     assert not _token_works(client, secret)
 
 
@@ -484,7 +485,7 @@ def test_a_new_password_revokes_tokens(client: TestClient, database: Database) -
         _, secret = create_token(s, user=user, name="t")
         user_id = user.id
     with database.write() as s:
-        users.set_password(s, s.get(User, user_id), "another long enough password")
+        users.set_password(s, s.get_one(User, user_id), "another long enough password")
     assert not _token_works(client, secret)
 
 
@@ -502,7 +503,7 @@ def test_two_admins_removing_each_other_at_once_leave_one(database: Database) ->
         barrier.wait()
         try:
             with database.write(content=False) as s:
-                users.deactivate(s, s.get(User, target), acting_admin=s.get(User, acting))
+                users.deactivate(s, s.get_one(User, target), acting_admin=s.get(User, acting))
             outcomes.append("done")
         except users.UserError:
             outcomes.append("refused")
@@ -525,9 +526,9 @@ def test_the_command_line_cannot_remove_the_last_admin(database: Database) -> No
     with database.write() as s:
         admin = users.create_user(s, email="a@example.org", role="admin", password=PASSWORD).id
     with pytest.raises(users.UserError, match="last active admin"), database.write() as s:
-        users.deactivate(s, s.get(User, admin), acting_admin=None)
+        users.deactivate(s, s.get_one(User, admin), acting_admin=None)
     with database.read() as s:
-        assert s.get(User, admin).is_active
+        assert s.get_one(User, admin).is_active
 
 
 # ---- found on a second pass ---------------------------------------------------------------------
@@ -554,7 +555,7 @@ def test_a_nul_in_a_multipart_form_or_any_json_type_is_a_400(
     )
     assert response.status_code == 400
     with database.write() as s:
-        user = s.scalar(select(User))
+        user = s.scalars(select(User)).one()
         _, secret = create_token(s, user=user, name="t")
     response = client.post(
         "/api/v1/sources",

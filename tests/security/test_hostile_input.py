@@ -277,7 +277,7 @@ def test_import_columns_are_inert(
         writer.writeheader()
         writer.writerows(rows)
     with database.write() as s:
-        report = import_events(s, READERS["acled"](hostile))
+        report = import_events(s, READERS["acled"](hostile, ","))
     assert report.created or report.errors
     with database.read() as s:
         ids = list(s.scalars(select(Incident.id)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -19,8 +20,13 @@ from tests import factories as f
 World = dict[str, int]
 
 
-def _by_slug(s: Session, model: type, slug: str):  # type: ignore[no-untyped-def]
-    return s.scalar(select(model).where(model.slug == slug))
+Named = TypeVar("Named", Actor, Place, Sector)
+
+
+def _by_slug(s: Session, model: type[Named], slug: str) -> Named:
+    found = s.scalar(select(model).where(model.slug == slug))
+    assert found is not None, slug
+    return found
 
 
 def build_world(s: Session) -> World:
@@ -231,7 +237,8 @@ def test_facet_counts_are_what_choosing_the_value_would_give(
         for parameter, facet in result.facets.items():
             for value in facet.values:
                 attribute = MULTI_VALUED[parameter]
-                alone = replace(result.filter, **{attribute: (value.value,)})
+                only: dict[str, Any] = {attribute: (value.value,)}
+                alone = replace(result.filter, **only)
                 assert browse_incidents(s, alone).total == value.count, (parameter, value.value)
 
 

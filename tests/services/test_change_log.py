@@ -20,6 +20,7 @@ from app.services.editing import load_for_edit, update_incident
 from app.services.imports import import_file, import_native
 from app.services.merging import merge_incidents
 from app.services.snapshots import is_incident_snapshot
+from tests.dom import first
 from tests.services.test_editing import incident_input
 from tests.web.signin import csrf_from, make_user, sign_in
 
@@ -75,7 +76,7 @@ def test_every_origin_logs_an_incident_in_the_one_shape(
         logged = s.execute(
             select(Change.before, Change.after).where(Change.entity_type == "incident")
         ).all()
-        incidents = s.scalar(select(func.count()).select_from(Incident))
+        incidents = s.scalars(select(func.count()).select_from(Incident)).one()
     assert {"import native", "import acled", "import ucdp"} <= {o.split(";")[0] for o in origins}
     assert any(o.startswith("merge") for o in origins)
     assert len(logged) > incidents  # one per incident made, and the edit and the merge
@@ -94,9 +95,9 @@ def test_a_native_imported_incident_has_history_versions_and_restore(
     with database.write() as s:
         update_incident(s, native, incident_input(title="Renamed"), expected_version=1, user=None)
 
-    first = client.get(f"/incidents/{native}/v/1")
-    assert first.status_code == 200
-    assert HTMLParser(first.text).css_first("h1").text(strip=True) == first_title
+    version_1 = client.get(f"/incidents/{native}/v/1")
+    assert version_1.status_code == 200
+    assert first(HTMLParser(version_1.text), "h1").text(strip=True) == first_title
 
     make_user(database, "ed@example.org")
     sign_in(client, "ed@example.org")

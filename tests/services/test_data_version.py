@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import CursorResult, select, text
 
 from app.db import Database
 from app.models import Base, ImportRun, Incident
@@ -37,7 +39,9 @@ NOT_CONTENT = {
 
 def _version(database: Database) -> int:
     with database.read() as s:
-        return data_version(s)
+        version = data_version(s)
+    assert version is not None, "the data_version row is missing"
+    return version
 
 
 def test_every_table_is_either_content_or_not() -> None:
@@ -89,7 +93,10 @@ def test_any_change_to_a_content_table_moves_the_version(
     before = _version(database)
     with database.write() as s:
         column = next(iter(Base.metadata.tables[table].primary_key.columns)).name
-        changed = s.execute(text(f"UPDATE {table} SET {column} = {column}"))
+        # An UPDATE's result is a CursorResult, which has the row count.
+        changed = cast(
+            CursorResult[Any], s.execute(text(f"UPDATE {table} SET {column} = {column}"))
+        )
         assert changed.rowcount, f"{table} has no rows, so the test shows nothing"
     assert _version(database) > before
 

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.models import Change, Claim, Incident
 from app.models.vocab import ReviewState
-from app.schemas.forms import form_data, parse_claim_form, parse_incident_form
+from app.schemas.forms import (
+    ClaimInput,
+    IncidentInput,
+    form_data,
+    parse_claim_form,
+    parse_incident_form,
+)
 from app.services.editing import (
     EditConflict,
     EditRejected,
@@ -59,14 +65,14 @@ ARMY_CLAIM = {
 }
 
 
-def incident_input(**changes: str):  # type: ignore[no-untyped-def]
+def incident_input(**changes: str) -> IncidentInput:
     form = form_data(list({**INCIDENT, **changes}.items()))
     data = parse_incident_form(form)
     assert form.ok, form.errors
     return data
 
 
-def claim_input(**changes: str):  # type: ignore[no-untyped-def]
+def claim_input(**changes: str) -> ClaimInput:
     form = form_data(list({**ARMY_CLAIM, **changes}.items()))
     data = parse_claim_form(form)
     assert form.ok, form.errors
@@ -81,7 +87,7 @@ def incident_id(database: Database, reference: None) -> int:
 
 def version_of(database: Database, incident_id: int) -> int:
     with database.read() as s:
-        return s.get(Incident, incident_id).version  # type: ignore[union-attr]
+        return s.get_one(Incident, incident_id).version
 
 
 def test_create_resolves_place_aliases_and_derives_the_sector(
@@ -145,7 +151,7 @@ def test_publishing_needs_a_claim_with_a_source(database: Database, incident_id:
         save_claim(s, incident_id, None, claim_input(), expected_version=2, user=None)
         set_review_state(s, incident_id, ReviewState.PUBLISHED, expected_version=3, user=None)
     with database.read() as s:
-        assert s.get(Incident, incident_id).review_state == "published"  # type: ignore[union-attr]
+        assert s.get_one(Incident, incident_id).review_state == "published"
 
 
 def test_a_response_points_at_a_claim_of_the_same_incident(
@@ -190,14 +196,17 @@ def test_history_records_every_change_and_restore_brings_a_version_back(
             s, incident_id, incident_input(title="Renamed"), expected_version=2, user=None
         )
     with database.write() as s:
-        claim_id = s.scalar(select(Claim.id).where(Claim.incident_id == incident_id))
+        claim_id = s.scalars(select(Claim.id).where(Claim.incident_id == incident_id)).one()
         delete_claim(s, incident_id, claim_id, expected_version=3, user=None)
     with database.read() as s:
         history = incident_history(s, incident_id)
         assert [c.action for c in history] == ["update", "update", "update", "create"]
         with_claim = history[1]  # after the rename, before the claim was removed
+        assert with_claim.after is not None
         assert with_claim.after["title"] == "Renamed" and len(with_claim.after["claims"]) == 1
-        assert history[0].before["claims"] and not history[0].after["claims"]
+        removal = history[0]
+        assert removal.before is not None and removal.after is not None
+        assert removal.before["claims"] and not removal.after["claims"]
     with database.write() as s:
         restore_incident(s, incident_id, with_claim.id, expected_version=4, user=None)
     with database.read() as s:
@@ -215,7 +224,7 @@ def test_deleting_archives(database: Database, incident_id: int) -> None:
     with database.write() as s:
         set_review_state(s, incident_id, ReviewState.ARCHIVED, expected_version=1, user=None)
     with database.read() as s:
-        assert s.get(Incident, incident_id).review_state == "archived"  # type: ignore[union-attr]
+        assert s.get_one(Incident, incident_id).review_state == "archived"
         assert incident_history(s, incident_id)[0].action == "delete"
 
 
@@ -367,7 +376,7 @@ def test_restore_finds_a_source_whose_address_was_corrected(
         save_claim(s, incident_id, None, claim_input(), expected_version=1, user=None)
     with database.write() as s:
         with_claim = incident_history(s, incident_id)[0].id
-        claim_id = s.scalar(select(Claim.id).where(Claim.incident_id == incident_id))
+        claim_id = s.scalars(select(Claim.id).where(Claim.incident_id == incident_id)).one()
         delete_claim(s, incident_id, claim_id, expected_version=2, user=None)
         source = s.scalar(select(Source))
         assert source is not None

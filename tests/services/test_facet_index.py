@@ -54,6 +54,11 @@ def answers(database: Database, wanted: IncidentFilter, editor: bool) -> dict[st
         }
 
 
+def _choosing(**values: Any) -> IncidentFilter:
+    """A filter on attributes named at run time, by the facets the data has."""
+    return IncidentFilter(**values)
+
+
 def filters_for(database: Database) -> Iterator[tuple[IncidentFilter, bool]]:
     """Every value of every facet alone, pairs of parameters, date windows, text, the review
     states, every sort and a second page: what the data holds, read through SQL."""
@@ -64,18 +69,18 @@ def filters_for(database: Database) -> Iterator[tuple[IncidentFilter, bool]]:
         attribute = MULTI_VALUED[name]
         for value, *_ in values:
             chosen.setdefault(attribute, value)
-            yield IncidentFilter(**{attribute: (value,)}), False
+            yield _choosing(**{attribute: (value,)}), False
         if len(values) > 1:
-            yield IncidentFilter(**{attribute: (values[0][0], values[-1][0])}), False
+            yield _choosing(**{attribute: (values[0][0], values[-1][0])}), False
     names = sorted(chosen)
     for first, second in itertools.pairwise(names):
-        yield IncidentFilter(**{first: (chosen[first],), second: (chosen[second],)}), False
-    yield IncidentFilter(**{n: (v,) for n, v in chosen.items()}), False
+        yield _choosing(**{first: (chosen[first],), second: (chosen[second],)}), False
+    yield _choosing(**{n: (v,) for n, v in chosen.items()}), False
     with database.read() as s:
         days = sorted(set(s.scalars(select(Incident.date_start))))
     for day in days[:: max(1, len(days) // 4)]:
         yield IncidentFilter(date_from=day, date_to=day + timedelta(days=40)), False
-        yield IncidentFilter(date_from=day, **{names[0]: (chosen[names[0]],)}), False
+        yield _choosing(date_from=day, **{names[0]: (chosen[names[0]],)}), False
     yield IncidentFilter(date_to=date(1900, 1, 1)), False
     yield IncidentFilter(q="Chaman"), False
     yield IncidentFilter(q="mortar", sectors=("chaman-spin-boldak",)), False
@@ -228,7 +233,7 @@ def test_bulk_writes_imports_merges_and_restores(
 
     backup(database.url, tmp_path / "before-the-import")
     with database.write() as s:
-        import_events(s, READERS["acled"](FIXTURES / "acled_current.csv"))
+        import_events(s, READERS["acled"](FIXTURES / "acled_current.csv", ","))
     assert_agrees(worker, database)
     synthesize(database, 40, seed=3)  # a bulk write: the index is read again
     assert_agrees(worker, database)

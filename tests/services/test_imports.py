@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from app.db import Database
 from app.importers.acled import read_acled
-from app.importers.common import FileRejected
+from app.importers.common import FileRejected, ImportEvent, RowRejected
 from app.importers.ucdp import read_ucdp
 from app.models import Actor, ExternalId, Incident, Place
 from app.services.editing import load_for_edit
-from app.services.imports import import_events
+from app.services.imports import ImportReport, import_events
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def run(database: Database, reader, path: Path, **options):  # type: ignore[no-untyped-def]
+# An importer's reader, at its default delimiter.
+Reader = Callable[[Path], Iterator[tuple[int, ImportEvent | RowRejected]]]
+
+
+def run(database: Database, reader: Reader, path: Path, **options: Any) -> ImportReport:
     with database.write() as s:
         return import_events(s, reader(path), **options)
 
 
-def incident_for(database: Database, dataset: str, external_id: str):  # type: ignore[no-untyped-def]
+def incident_for(database: Database, dataset: str, external_id: str) -> Incident:
     with database.read() as s:
         incident_id = s.scalar(
             select(ExternalId.incident_id).where(
@@ -147,9 +153,9 @@ def test_a_file_that_is_not_what_it_claims_stops_before_writing(
     database: Database,
     reference: None,
     tmp_path: Path,
-    reader,
+    reader: Reader,
     content: str,
-    message: str,  # type: ignore[no-untyped-def]
+    message: str,
 ) -> None:
     path = tmp_path / "file.csv"
     path.write_text(content)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from app.db import Database
 from app.models import ExternalId, Incident, MatchProposal
@@ -209,9 +210,10 @@ def test_a_full_run_withdraws_proposals_the_data_no_longer_supports(
 ) -> None:
     with database.write() as session:
         propose_matches(session)
+        incidents = cast(Table, Incident.__table__)
         session.execute(
-            Incident.__table__.update()
-            .where(Incident.__table__.c.id == loaded["401008"])
+            incidents.update()
+            .where(incidents.c.id == loaded["401008"])
             .values(date_start=date(2023, 12, 1), date_end=date(2023, 12, 1))
         )
     with database.write() as session:

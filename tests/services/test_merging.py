@@ -160,7 +160,7 @@ def test_reimport_after_a_merge_updates_the_claim_inside_and_never_brings_the_du
     keep, other = loaded["401001"], loaded["PAK71301"]
     with database.write() as session:
         merge_incidents(session, keep, other)
-        title = session.get(Incident, keep).title  # type: ignore[union-attr]
+        title = session.get_one(Incident, keep).title
         count = session.scalar(select(func.count()).select_from(Incident))
     # ACLED revises the toll of its record from 2 to 3.
     text = ACLED.read_text(encoding="utf-8")
@@ -262,12 +262,13 @@ def test_waiting_proposals_of_a_merged_away_incident_come_back_with_the_unmerge(
     with database.write() as session:
         unmerge(session, find_merge(session, hub))
     with database.read() as session:
-        pair = tuple(sorted((hub, loaded["PAK140002"])))
+        low, high = sorted((hub, loaded["PAK140002"]))
         states = {(p.low_id, p.high_id): p.state for p in session.scalars(select(MatchProposal))}
         shown = {
             m for g in review_groups(session, ReviewQuery())[0] for m in (i.id for i in g.members)
         }
-    assert states[pair] == "later"  # the undone pair waits for a second look, never merged again
+    # The undone pair waits for a second look, never merged again.
+    assert states[low, high] == "later"
     assert split in shown
 
 

@@ -91,7 +91,7 @@ def test_a_group_takes_its_members_two_levels_down(
     with database.read() as s:
         book = names(s)
         # As SQL's actor_and_members selects them, for the same slugs.
-        in_sql = set(s.scalars(actor_and_members(("state-forces",))))
+        in_sql: set[int] = set(s.scalars(actor_and_members(("state-forces",))))
         assert set(book.actor_and_members(("state-forces",))) == in_sql
         assert in_sql == {world["group"], world["army"], world["brigade"]}
         assert book.actor_and_members(("no-such-actor",)) == ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,7 +41,7 @@ def _table(heading: str) -> list[list[str]]:
     """The rows of the README's expected-facts table that follows `heading`."""
     text = (REAL / "README.md").read_text(encoding="utf-8")
     section = text[text.index(heading) :]
-    rows = []
+    rows: list[list[str]] = []
     for line in section.splitlines():
         if not line.startswith("| ") or line.startswith("|---"):
             if rows and not line.startswith("|"):
@@ -59,7 +59,23 @@ def _slug(cell: str) -> str | None:
     return found.group(1) if found else None
 
 
-UCDP_FACTS = [
+class UcdpFact(TypedDict):
+    id: str
+    district: str | None
+    sector: str | None
+    low: int
+    best: int
+    high: int
+
+
+class AcledFact(TypedDict):
+    id: str
+    district: str | None
+    sector: str | None
+    killed: int
+
+
+UCDP_FACTS: list[UcdpFact] = [
     {
         "id": r[0],
         "district": _slug(r[6]),
@@ -70,7 +86,7 @@ UCDP_FACTS = [
     }
     for r in _table("Expected facts, one row per event (`type`")
 ]
-ACLED_FACTS = [
+ACLED_FACTS: list[AcledFact] = [
     {
         "id": r[0],
         "district": _slug(r[4]),
@@ -116,7 +132,7 @@ def test_every_event_is_imported_and_the_hxl_rows_are_skipped_silently(
     assert (acled.created, acled.errors) == (41, [])
 
 
-def _ucdp_problems(incident: Incident, fact: dict[str, Any]) -> list[str]:
+def _ucdp_problems(incident: Incident, fact: UcdpFact) -> list[str]:
     problems = []
     district = incident.district.slug if incident.district else None
     if district != fact["district"]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from app.models import User, UserSession
 from app.services import users
 from app.services.auth import user_for_token
 from app.web.csrf import SESSION_COOKIE
+from tests.dom import first
 from tests.web.signin import page_token
 
 PASSWORD = "correct horse battery staple"
@@ -128,7 +130,7 @@ def test_admin_sees_every_user(as_admin: TestClient, admin_id: int, database: Da
     assert response.status_code == 200
     page = _page(response)
     rows = page.css("table tbody tr")
-    assert [" ".join(row.css_first("th").text().split()) for row in rows] == [
+    assert [" ".join(first(row, "th").text().split()) for row in rows] == [
         "admin@example.org (you)",
         "ed@example.org",
     ]
@@ -258,7 +260,9 @@ def test_deactivation_ends_the_targets_sessions_at_once(
     # Already signed in, the target's very next request is anonymous.
     after = other_client.get("/admin/users", follow_redirects=False)
     assert after.status_code == 303 and after.headers["location"].startswith("/login")
-    if any(getattr(route, "path", None) == "/incidents/new" for route in other_client.app.routes):
+    app = other_client.app
+    assert isinstance(app, FastAPI)
+    if any(getattr(route, "path", None) == "/incidents/new" for route in app.routes):
         after = other_client.get("/incidents/new", follow_redirects=False)
         assert after.status_code == 303 and after.headers["location"].startswith("/login")
     # And cannot sign in again.
@@ -301,15 +305,15 @@ def test_the_last_active_admin_stays(database: Database, admin_id: int) -> None:
     yourself; the service refuses it for any caller (the command line has no acting admin)."""
     other = _add_user(database, "other-admin@example.org", "admin")
     with database.write() as session:
-        users.deactivate(session, session.get(User, other), acting_admin=None)
+        users.deactivate(session, session.get_one(User, other), acting_admin=None)
     with pytest.raises(users.UserError, match="last active admin"), database.write() as session:
-        users.deactivate(session, session.get(User, admin_id), acting_admin=None)
+        users.deactivate(session, session.get_one(User, admin_id), acting_admin=None)
     with pytest.raises(users.UserError, match="last active admin"), database.write() as session:
-        users.set_role(session, session.get(User, admin_id), "editor")
+        users.set_role(session, session.get_one(User, admin_id), "editor")
     assert _user(database, admin_id).is_active and _user(database, admin_id).role == "admin"
     # An inactive admin does not count, and may be demoted.
     with database.write() as session:
-        users.set_role(session, session.get(User, other), "editor")
+        users.set_role(session, session.get_one(User, other), "editor")
     assert _user(database, other).role == "editor"
 
 

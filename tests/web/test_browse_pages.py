@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.models import Actor, Claim, Incident
 from app.services.demo import load_demo
+from tests.dom import attr, first
 
 
 @pytest.fixture
@@ -55,13 +56,13 @@ def test_bad_parameters_say_which_one_is_wrong(client: TestClient, demo: None, q
 def test_the_same_parameter_a_thousand_times_is_fine(client: TestClient, demo: None) -> None:
     response = client.get("/incidents?" + "&".join(["status=denied"] * 1000))
     assert response.status_code == 200
-    assert HTMLParser(response.text).css_first(".result-count").text().startswith("1 incident ")
+    assert first(HTMLParser(response.text), ".result-count").text().startswith("1 incident ")
 
 
 def test_unknown_values_are_ignored_with_a_visible_notice(client: TestClient, demo: None) -> None:
     response = client.get("/incidents?actor=nobody-at-all&sector=atlantis")
     assert response.status_code == 200
-    notices = HTMLParser(response.text).css_first(".notices").text()
+    notices = first(HTMLParser(response.text), ".notices").text()
     assert "nobody-at-all" in notices and "atlantis" in notices
 
 
@@ -110,7 +111,7 @@ def test_a_bad_htmx_request_gets_the_fragment_with_422(client: TestClient, demo:
 
 def test_filters_work_without_javascript(client: TestClient, demo: None) -> None:
     tree = HTMLParser(client.get("/incidents?status=denied").text)
-    form = tree.css_first("form#filters")
+    form = first(tree, "form#filters")
     assert form.attributes["method"] == "get" and form.attributes["action"] == "/incidents"
     names = {n.attributes.get("name") for n in form.css("input, select")}
     assert {"q", "from", "to", "actor", "status", "sector", "type", "country", "sort"} <= names
@@ -121,7 +122,7 @@ def test_filters_work_without_javascript(client: TestClient, demo: None) -> None
     ids = {n.attributes.get("id") for n in form.css("input, select")}
     assert all(label.attributes["for"] in ids for label in form.css("label"))
     # Removing a filter is a plain link.
-    chip = tree.css_first(".chips a")
+    chip = first(tree, ".chips a")
     assert chip.attributes["href"] == "/incidents"
 
 
@@ -172,16 +173,16 @@ def test_incident_page_is_ready_to_share(
         assert node is not None, key
         return node.attributes["content"] or ""
 
-    canonical = tree.css_first("link[rel=canonical]").attributes["href"]
+    canonical = attr(first(tree, "link[rel=canonical]"), "href")
     assert meta("og:url") == canonical
     assert meta("og:title") == "Clashes at Spin Boldak and Chaman"
     description = meta("og:description")
     assert "Killed: Afghan Taliban authorities 2 to 20" in description
     assert "Wounded:" in description and "by claimant" in description
     assert meta("twitter:card") == "summary" and meta("twitter:description") == description
-    button = tree.css_first("button.copy-link")
+    button = first(tree, "button.copy-link")
     assert button.attributes["data-copy"] == canonical
-    citation = tree.css_first(".citation").text()
+    citation = first(tree, ".citation").text()
     # A citation gives the version it cites: the incident may change after.
     assert f"Incident {incident_id}, version 1" in citation
     assert canonical.replace("/clashes-at-spin-boldak-and-chaman", "/v/1") in citation
@@ -200,11 +201,11 @@ def test_incident_page_sequence_shows_what_answers_what(
             .where(Incident.title.contains("Spin Boldak"))
         )
     assert len(items) == count
-    dates = [t.attributes["datetime"] for t in tree.css("ol.sequence > li > a > time")]
+    dates = [attr(t, "datetime") for t in tree.css("ol.sequence > li > a > time")]
     assert dates == sorted(dates)
     answers = [li for li in items if li.css_first(".responds")]
     assert answers and all(
-        a.css_first(".responds a").attributes["href"].startswith("#claim-") for a in answers
+        attr(first(a, ".responds a"), "href").startswith("#claim-") for a in answers
     )
 
 
@@ -213,7 +214,7 @@ def test_matrix_spread_and_assessment_apart(
 ) -> None:
     tree = HTMLParser(client.get(f"/incidents/{_spin_boldak_id(database)}").text)
     rows = {
-        r.css_first("th").text(strip=True): r.css_first("td.spread").text()
+        first(r, "th").text(strip=True): first(r, "td.spread").text()
         for r in tree.css("table.matrix tbody tr")
     }
     assert rows["Civilians (Afghanistan)killed"] == "2 to 15"
@@ -228,8 +229,7 @@ def test_actor_page_counts_how_its_claims_fared(
     assert response.status_code == 200
     tree = HTMLParser(response.text)
     shown = {
-        li.css_first(".status").text(): int(li.css_first("strong").text())
-        for li in tree.css(".fared li")
+        first(li, ".status").text(): int(first(li, "strong").text()) for li in tree.css(".fared li")
     }
     with database.read() as s:
         army = s.scalar(select(Actor.id).where(Actor.slug == "pakistan-army"))
@@ -251,7 +251,7 @@ def test_actor_page_counts_how_its_claims_fared(
 )
 def test_sector_and_place_pages(client: TestClient, demo: None, path: str, title: str) -> None:
     tree = HTMLParser(client.get(path).text)
-    assert tree.css_first("h1").text() == title
+    assert first(tree, "h1").text() == title
     links = [a.text() for a in tree.css("table.incidents td a")]
     assert "Clashes at Spin Boldak and Chaman" in links
     assert sum(int(n.text()) for n in tree.css(".fared strong")) >= 24
@@ -310,7 +310,7 @@ def test_the_map_key_is_shown_only_with_the_map(client: TestClient, demo: None) 
     """The map is drawn by script: without it the key to its colours explains nothing."""
     for path in ("/", "/incidents"):
         tree = HTMLParser(client.get(path).text)
-        caption = tree.css_first("#map-note")
+        caption = first(tree, "#map-note")
         keys = caption.css(".key")
         assert keys, path
         assert all(

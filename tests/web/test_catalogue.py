@@ -11,12 +11,14 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from app.models import Actor, Claim, District, Incident, IncidentActor, Place, PlaceAlias, Sector
+from tests.dom import attr, first
 from tests.web.test_page_cache import world  # noqa: F401 (a fixture)
 
 
@@ -31,7 +33,7 @@ def reader(
 
 
 def _published_incidents_by(
-    database: Database, column: object, join: object = None
+    database: Database, column: InstrumentedAttribute[str], join: ColumnElement[bool] | None = None
 ) -> Counter[str]:
     """Published incidents per actor, sector or district slug, straight from the tables."""
     with database.read() as s:
@@ -46,7 +48,7 @@ def _published_incidents_by(
         else:
             rows = s.execute(
                 select(column, Incident.id)
-                .join(Incident, join)  # type: ignore[arg-type]
+                .join(Incident, join)
                 .where(Incident.review_state == "published")
             ).all()
     return Counter(slug for slug, _ in rows)
@@ -87,8 +89,7 @@ def test_actors_grouped_by_kind_with_incidents_and_claims(
     assert len(headings) == len(set(kinds.values()))
     shown = {}
     for row in tree.css("main table tbody tr"):
-        link = row.css_first("td a")
-        slug = link.attributes["href"].removeprefix("/actors/")
+        slug = attr(first(row, "td a"), "href").removeprefix("/actors/")
         shown[slug] = int(row.css("td")[1].text(strip=True))
     assert set(shown) == set(kinds), "every actor is listed, with or without incidents"
     assert {slug: n for slug, n in shown.items() if n} == dict(expected)
@@ -157,7 +158,7 @@ def test_places_searchable_by_name_and_alias(
     page = reader.get("/places", params={"q": "SPIN"})
     tree = HTMLParser(page.text)
     assert "/places/spin-boldak" in [a.attributes["href"] for a in tree.css("main td a")]
-    assert tree.css_first("#place-q").attributes["value"] == "SPIN"
+    assert first(tree, "#place-q").attributes["value"] == "SPIN"
 
     # LIKE's wildcards are letters here, and markup is text.
     assert reader.get("/places.json", params={"q": "%"}).json()["total"] == 0
@@ -187,5 +188,5 @@ def test_a_place_only_a_draft_names_stays_private(
 
 
 def test_the_header_links_the_index_pages(reader: TestClient, world: int) -> None:  # noqa: F811
-    nav = HTMLParser(reader.get("/incidents").text).css_first("header nav")
+    nav = first(HTMLParser(reader.get("/incidents").text), "header nav")
     assert {"/actors", "/sectors", "/places"} <= {a.attributes["href"] for a in nav.css("a")}

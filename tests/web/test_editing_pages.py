@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
@@ -13,6 +14,7 @@ from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from app.models import Incident
+from tests.dom import attr, first
 from tests.web.signin import csrf_from, make_user, sign_in
 
 INCIDENT = {
@@ -55,14 +57,16 @@ def editor(client: TestClient, database: Database, reference: None) -> TestClien
     return client
 
 
-def post_form(client: TestClient, path: str, form_page: str, data: dict[str, str], **kwargs):  # type: ignore[no-untyped-def]
+def post_form(
+    client: TestClient, path: str, form_page: str, data: dict[str, str]
+) -> httpx.Response:
     page = client.get(form_page)
     token = csrf_from(page.text)
     version = HTMLParser(page.text).css_first("input[name=version]")
     fields = {"csrf_token": token, **data}
     if version is not None and "version" not in data:
         fields["version"] = version.attributes["value"] or ""
-    return client.post(path, data=fields, follow_redirects=False, **kwargs)
+    return client.post(path, data=fields, follow_redirects=False)
 
 
 def create(editor: TestClient, **changes: str) -> int:
@@ -80,8 +84,8 @@ def test_create_makes_a_draft_only_editors_see(
     page = editor.get(f"/incidents/{incident_id}")
     assert page.status_code == 200
     tree = HTMLParser(page.text)
-    assert tree.css_first(".editor-bar .state").text() == "draft"
-    assert "Chaman" in tree.css_first(".facts").text()  # the alias found the place
+    assert first(tree, ".editor-bar .state").text() == "draft"
+    assert "Chaman" in first(tree, ".facts").text()  # the alias found the place
     with TestClient(create_app(settings, database)) as reader:
         assert reader.get(f"/incidents/{incident_id}").status_code == 404
         assert "Clash at the crossing" not in reader.get("/incidents").text
@@ -100,15 +104,15 @@ def test_invalid_form_is_422_with_messages_beside_fields_and_values_kept(
     tree = HTMLParser(response.text)
     assert tree.css_first("#title-error") is not None
     assert tree.css_first("#date_start-error") is not None
-    assert tree.css_first("#date_start").attributes["value"] == "yesterday"
-    assert tree.css_first("#summary").text() == INCIDENT["summary"]
+    assert first(tree, "#date_start").attributes["value"] == "yesterday"
+    assert first(tree, "#summary").text() == INCIDENT["summary"]
     # The unknown place is reported by the service after the form itself was fine.
     fixed = post_form(
         editor, "/incidents", "/incidents/new", {**INCIDENT, "place": "Atlantis <b>x</b>"}
     )
     assert fixed.status_code == 422
-    assert "No place is called" in HTMLParser(fixed.text).css_first("#place-error").text()
-    assert HTMLParser(fixed.text).css_first("#place").attributes["value"] == "Atlantis <b>x</b>"
+    assert "No place is called" in first(HTMLParser(fixed.text), "#place-error").text()
+    assert first(HTMLParser(fixed.text), "#place").attributes["value"] == "Atlantis <b>x</b>"
 
 
 def test_two_editors_save_from_the_same_version(
@@ -121,7 +125,7 @@ def test_two_editors_save_from_the_same_version(
         # Both open the edit form at version 1.
         mine = editor.get(f"/incidents/{incident_id}/edit")
         theirs = other.get(f"/incidents/{incident_id}/edit")
-        first = other.post(
+        first_save = other.post(
             f"/incidents/{incident_id}",
             data={
                 **INCIDENT,
@@ -131,7 +135,7 @@ def test_two_editors_save_from_the_same_version(
             },
             follow_redirects=False,
         )
-        assert first.status_code == 303
+        assert first_save.status_code == 303
     second = editor.post(
         f"/incidents/{incident_id}",
         data={
@@ -145,12 +149,12 @@ def test_two_editors_save_from_the_same_version(
     assert second.status_code == 409
     tree = HTMLParser(second.text)
     # Nothing lost: my values are in the form, and what they saved is shown.
-    assert tree.css_first("#title").attributes["value"] == "My title"
-    assert tree.css_first("#notes").text() == "my careful notes"
-    assert "Their title" in tree.css_first(".conflict").text()
-    assert tree.css_first("input[name=version]").attributes["value"] == "2"
+    assert first(tree, "#title").attributes["value"] == "My title"
+    assert first(tree, "#notes").text() == "my careful notes"
+    assert "Their title" in first(tree, ".conflict").text()
+    assert first(tree, "input[name=version]").attributes["value"] == "2"
     with database.read() as s:
-        assert s.get(Incident, incident_id).title == "Their title"  # type: ignore[union-attr]
+        assert s.get_one(Incident, incident_id).title == "Their title"
     # Saving again from the conflict page is a deliberate choice, and it works.
     again = editor.post(
         f"/incidents/{incident_id}",
@@ -168,9 +172,7 @@ def test_two_editors_save_from_the_same_version(
 def test_claims_are_added_inline_and_publishing_needs_a_sourced_claim(editor: TestClient) -> None:
     incident_id = create(editor)
     bar = HTMLParser(editor.get(f"/incidents/{incident_id}").text)
-    publish_version = bar.css_first("form[action$='/publish'] input[name=version]").attributes[
-        "value"
-    ]
+    publish_version = attr(first(bar, "form[action$='/publish'] input[name=version]"), "value")
     token = csrf_from(editor.get(f"/incidents/{incident_id}").text)
     refused = editor.post(
         f"/incidents/{incident_id}/publish", data={"csrf_token": token, "version": publish_version}
@@ -196,10 +198,8 @@ def test_claims_are_added_inline_and_publishing_needs_a_sourced_claim(editor: Te
     assert HTMLParser(bad.text).css_first("#figure_high_1-error") is not None
 
     page = editor.get(f"/incidents/{incident_id}")
-    version = (
-        HTMLParser(page.text)
-        .css_first("form[action$='/publish'] input[name=version]")
-        .attributes["value"]
+    version = attr(
+        first(HTMLParser(page.text), "form[action$='/publish'] input[name=version]"), "value"
     )
     published = editor.post(
         f"/incidents/{incident_id}/publish",
@@ -221,8 +221,8 @@ def test_history_shows_differences_and_restores(editor: TestClient, database: Da
     history = editor.get(f"/incidents/{incident_id}/history")
     tree = HTMLParser(history.text)
     rows = {
-        r.css_first("th").text(): (r.css("td")[0].text(), r.css("td")[1].text())
-        for r in tree.css_first(".history-entry").css("table.diff tbody tr")
+        first(r, "th").text(): (r.css("td")[0].text(), r.css("td")[1].text())
+        for r in first(tree, ".history-entry").css("table.diff tbody tr")
     }
     assert rows["Title"] == ("Clash at the crossing", "Renamed")
     restore = tree.css_first("form[action*='/restore']")
@@ -288,7 +288,7 @@ def test_sources_are_listed_and_edited(editor: TestClient) -> None:
     )
     assert created.status_code == 303
     listing = HTMLParser(editor.get("/sources").text)
-    edit = listing.css_first("a[href$='/edit']").attributes["href"]
+    edit = attr(first(listing, "a[href$='/edit']"), "href")
     form = editor.get(edit)
     fields = {
         n.attributes["name"]: n.attributes.get("value") or ""
@@ -320,10 +320,11 @@ def test_a_claim_is_removed_inline_and_stays_in_the_history(
     )
     assert added.status_code == 303
     page = editor.get(f"/incidents/{incident_id}")
-    delete_form = HTMLParser(page.text).css_first("form[action*='/delete']")
-    assert delete_form.attributes["hx-post"] == delete_form.attributes["action"]
+    delete_form = first(HTMLParser(page.text), "form[action*='/delete']")
+    action = attr(delete_form, "action")
+    assert delete_form.attributes["hx-post"] == action
     removed = editor.post(
-        delete_form.attributes["action"],
+        action,
         data={"csrf_token": csrf_from(page.text), "version": "2"},
         headers={"HX-Request": "true"},
     )
@@ -333,7 +334,7 @@ def test_a_claim_is_removed_inline_and_stays_in_the_history(
     page = HTMLParser(editor.get(f"/incidents/{incident_id}").text)
     assert page.css("article.claim") == []
     history = HTMLParser(editor.get(f"/incidents/{incident_id}/history").text)
-    assert "removed" in history.css_first(".history-entry table.diff").text()
+    assert "removed" in first(history, ".history-entry table.diff").text()
 
 
 def test_a_conflict_on_a_claim_deleted_meanwhile_keeps_it_as_a_new_claim(
@@ -346,11 +347,9 @@ def test_a_conflict_on_a_claim_deleted_meanwhile_keeps_it_as_a_new_claim(
         data={**CLAIM, "csrf_token": csrf_from(form.text), "version": "1"},
     )
     page = editor.get(f"/incidents/{incident_id}")
-    edit_link = (
-        HTMLParser(page.text).css_first("a[href$='/edit'][href*='/claims/']").attributes["href"]
-    )
+    edit_link = attr(first(HTMLParser(page.text), "a[href$='/edit'][href*='/claims/']"), "href")
     opened = editor.get(edit_link)  # at version 2
-    delete = HTMLParser(page.text).css_first("form[action*='/delete']").attributes["action"]
+    delete = attr(first(HTMLParser(page.text), "form[action*='/delete']"), "action")
     assert (
         editor.post(
             delete,
@@ -372,11 +371,10 @@ def test_a_conflict_on_a_claim_deleted_meanwhile_keeps_it_as_a_new_claim(
     assert saved.status_code == 409 and "<html" not in saved.text
     tree = HTMLParser(saved.text)
     assert (
-        tree.css_first("#claim-editor form").attributes["action"]
-        == f"/incidents/{incident_id}/claims"
+        first(tree, "#claim-editor form").attributes["action"] == f"/incidents/{incident_id}/claims"
     )
-    assert tree.css_first("#statement").text() == "My revised wording"
-    assert tree.css_first("#source_1_url").attributes["value"] == CLAIM["source_1_url"]
+    assert first(tree, "#statement").text() == "My revised wording"
+    assert first(tree, "#source_1_url").attributes["value"] == CLAIM["source_1_url"]
 
 
 def test_the_type_follows_from_a_sub_type_chosen_alone(
@@ -390,7 +388,7 @@ def test_the_type_follows_from_a_sub_type_chosen_alone(
         editor, "/incidents", "/incidents/new", {**INCIDENT, "sub_event_type": "peaceful-protest"}
     )
     assert wrong.status_code == 422
-    problem = HTMLParser(wrong.text).css_first("#sub_event_type-error").text()
+    problem = first(HTMLParser(wrong.text), "#sub_event_type-error").text()
     assert "Not a sub-type of Battles" in problem and "Armed clash" in problem
 
 
@@ -401,7 +399,7 @@ def test_the_country_side_follows_from_the_place(editor: TestClient, database: D
         assert incident is not None and incident.country == "AFG"
     chosen = create(editor, country="PAK", place="Spin Buldak")  # the editor's choice stands
     with database.read() as s:
-        assert s.get(Incident, chosen).country == "PAK"  # type: ignore[union-attr]
+        assert s.get_one(Incident, chosen).country == "PAK"
 
 
 def test_more_actor_rows_without_a_script_save_nothing(
@@ -415,7 +413,7 @@ def test_more_actor_rows_without_a_script_save_nothing(
     assert page.status_code == 200
     tree = HTMLParser(page.text)
     assert len(tree.css(".actor-row")) == 2 + 2 + 3, "the two filled, two blank, three added"
-    assert tree.css_first("#actor_1").attributes["value"] == "Frontier Corps"
+    assert first(tree, "#actor_1").attributes["value"] == "Frontier Corps"
     assert not tree.css(".field-error"), "nothing is checked until it is saved"
     with database.read() as s:
         assert len(s.scalars(select(Incident.id)).all()) == before
@@ -428,11 +426,11 @@ def test_a_refused_publication_says_what_is_missing_and_links_to_it(editor: Test
     )
     assert refused.status_code == 422
     tree = HTMLParser(refused.text)
-    assert tree.css_first("h1").text() == "Not published"
-    assert "at least one claim with a source" in tree.css_first(".lead").text()
-    fix = tree.css_first("a.button")
-    assert fix.attributes["href"] == f"/incidents/{incident_id}/claims/new"
-    assert editor.get(fix.attributes["href"]).status_code == 200
+    assert first(tree, "h1").text() == "Not published"
+    assert "at least one claim with a source" in first(tree, ".lead").text()
+    fix = attr(first(tree, "a.button"), "href")
+    assert fix == f"/incidents/{incident_id}/claims/new"
+    assert editor.get(fix).status_code == 200
 
 
 def test_a_new_places_sector_is_chosen_from_the_list(editor: TestClient) -> None:

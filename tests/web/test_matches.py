@@ -4,7 +4,9 @@ reported_by filter and the coverage view, over HTTP."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
@@ -14,6 +16,7 @@ from app.db import Database
 from app.models import Incident, MatchProposal, Merge
 from app.models.vocab import ProposalState
 from app.services.merging import merge_incidents
+from tests.dom import first
 from tests.services.test_merging import load_demo_and_both
 from tests.web.signin import csrf_from, make_user, sign_in
 
@@ -30,7 +33,9 @@ def editor(client: TestClient, database: Database, loaded: dict[str, int]) -> Te
     return client
 
 
-def post(client: TestClient, page: str, path: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+def post(
+    client: TestClient, page: str, path: str, data: Mapping[str, str | Sequence[str]]
+) -> httpx.Response:
     token = csrf_from(client.get(page).text)
     return client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
 
@@ -92,7 +97,7 @@ def test_merging_a_group_from_the_queue_and_the_301s_after(
         api = editor.get(f"/api/v1/incidents/{gone}", follow_redirects=False)
         assert (api.status_code, api.headers["location"]) == (301, f"/api/v1/incidents/{keep}")
     page = HTMLParser(editor.get(f"/incidents/{keep}").text)
-    assert "ACLED (3 events), UCDP" in page.css_first(".reported-by").text()
+    assert "ACLED (3 events), UCDP" in first(page, ".reported-by").text()
     assert len(page.css(".merge-list li")) == 3
 
 
@@ -120,7 +125,7 @@ def test_merging_from_the_incident_page_says_what_went_wrong(
     keep = loaded["PAK71301"]
     response = post(editor, f"/incidents/{keep}", f"/incidents/{keep}/merge", {"other": "#99999"})
     page = editor.get(response.headers["location"])
-    assert "no incident 99999" in HTMLParser(page.text).css_first(".merge-form").text()
+    assert "no incident 99999" in first(HTMLParser(page.text), ".merge-form").text()
     other = str(loaded["401001"])
     shown = post(editor, f"/incidents/{keep}", f"/incidents/{keep}/merge", {"other": other})
     assert shown.status_code == 200 and "1.5 km apart" in shown.text
@@ -144,7 +149,7 @@ def test_reject_is_remembered_through_the_queue(
     )
     assert response.status_code == 303
     with database.read() as session:
-        assert session.get(MatchProposal, proposal.id).state == ProposalState.REJECTED  # type: ignore[union-attr]
+        assert session.get_one(MatchProposal, proposal.id).state == ProposalState.REJECTED
     ids = re.findall(r'name="proposal" value="(\d+)"', editor.get("/review/matches").text)
     assert str(proposal.id) not in ids
 
@@ -185,17 +190,17 @@ def test_reported_by_filter_facet_and_coverage(
         }
     page = HTMLParser(client.get("/incidents").text)
     facet = {
-        li.css_first("input").attributes["value"]: int(li.css_first(".count").text())
+        first(li, "input").attributes["value"]: int(first(li, ".count").text())
         for li in page.css("#facet-reported_by li")
     }
     assert facet == {"acled": 12, "ucdp": 9, "editors": counts["all"] - 20}
     listed = HTMLParser(client.get("/incidents?reported_by=ucdp&reported_by=editors").text)
-    total = int(listed.css_first(".result-count").text().split()[0])
+    total = int(first(listed, ".result-count").text().split()[0])
     assert total == counts["all"] - 11
     assert client.get("/incidents?reported_by=nobody").status_code == 422
     coverage = HTMLParser(client.get("/incidents/coverage").text)
     cells = {
-        row.css_first("th").text(): int(row.css("td")[0].text())
+        first(row, "th").text(): int(row.css("td")[0].text())
         for row in coverage.css("table.coverage tbody tr")
     }
     assert cells == {
@@ -226,5 +231,5 @@ def test_a_failed_merge_keeps_the_queue_usable(editor: TestClient, loaded: dict[
     response = post(editor, "/review/matches", "/review/matches/merge", form)
     assert response.status_code == 422
     page = HTMLParser(response.text)
-    assert page.css_first("form.match-filters").attributes["action"] == "/review/matches"
+    assert first(page, "form.match-filters").attributes["action"] == "/review/matches"
     assert len(page.css(".match-group")) == 1  # the filter the editor had is kept

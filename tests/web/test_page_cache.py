@@ -138,18 +138,19 @@ def _write_through_the_driver(database: Database) -> None:
 def test_writes_from_outside_the_app_and_bulk_loads_are_seen(
     client: TestClient, fresh: TestClient, database: Database, world: int
 ) -> None:
-    pages = [("/incidents", {}), ("/incidents?q=Chaman", {})]
-    for label, write in [
+    pages: list[tuple[str, dict[str, str]]] = [("/incidents", {}), ("/incidents?q=Chaman", {})]
+    writes: list[tuple[str, Callable[[], object]]] = [
         (
             "import",
             lambda: _write(
                 database,
-                lambda s: import_events(s, READERS["acled"](FIXTURES / "acled_current.csv")),
+                lambda s: import_events(s, READERS["acled"](FIXTURES / "acled_current.csv", ",")),
             ),
         ),
         ("synth", lambda: synthesize(database, 30, seed=4)),
         ("another program", lambda: _write_through_the_driver(database)),
-    ]:
+    ]
+    for label, write in writes:
         before = [client.get(u, headers=h).text for u, h in pages]
         write()
         after = [client.get(u, headers=h).text for u, h in pages]

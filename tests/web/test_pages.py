@@ -13,6 +13,7 @@ from app.db import Database
 from app.models import Incident
 from app.services.demo import load_demo
 from tests import factories as f
+from tests.dom import attr, first
 
 
 @contextmanager
@@ -40,13 +41,13 @@ def test_list_shows_demo_incidents_newest_first(client: TestClient, database: Da
     response = client.get("/incidents")
     assert response.status_code == 200
     tree = HTMLParser(response.text)
-    dates = [n.attributes["datetime"] for n in tree.css("table.incidents tbody time")]
+    dates = [attr(n, "datetime") for n in tree.css("table.incidents tbody time")]
     assert dates and dates == sorted(dates, reverse=True)
     rows = tree.css("table.incidents tbody tr")
     spin = next(r for r in rows if "Spin Boldak" in r.text())
     assert "Chaman–Spin Boldak" in spin.text()
     assert "Pakistan Army" in spin.text() and "Afghan Taliban authorities" in spin.text()
-    assert "claims, contested" in spin.css_first("td:last-child").text()
+    assert "claims, contested" in first(spin, "td:last-child").text()
     assert "exact date" in spin.text()
 
 
@@ -69,10 +70,10 @@ def test_incident_page_sets_claims_side_by_side(client: TestClient, database: Da
     assert tree.css(".source-list li a[href^='https://']")
     assert tree.css_first(".responds a") is not None
     # The assessment stands apart from the claims.
-    assert "Editors' assessment" in tree.css_first("section.assessment h2").text()
+    assert "Editors' assessment" in first(tree, "section.assessment h2").text()
     matrix_head = _texts(response.text, "table.matrix thead th")
     assert matrix_head[:2] == ["Whose losses", "Spread"]
-    canonical = tree.css_first("link[rel=canonical]").attributes["href"]
+    canonical = attr(first(tree, "link[rel=canonical]"), "href")
     assert canonical.endswith(f"/incidents/{incident_id}/clashes-at-spin-boldak-and-chaman")
 
 
@@ -94,7 +95,7 @@ def test_unknown_and_draft_incidents_are_a_real_404_page(
         response = client.get(path, headers={"accept": "text/html"})
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html")
-        assert HTMLParser(response.text).css_first("h1").text() == "Not found"
+        assert first(HTMLParser(response.text), "h1").text() == "Not found"
     assert "draft" not in client.get("/incidents").text.lower().split("published")[0]
 
 
@@ -112,9 +113,9 @@ def test_pages_link_to_each_other(client: TestClient, database: Database) -> Non
             f.make_incident(s, date_start=__import__("datetime").date(2025, 2, day))
         for day in range(1, 29):
             f.make_incident(s, date_start=__import__("datetime").date(2025, 3, day))
-    first = HTMLParser(client.get("/incidents").text)
-    assert len(first.css("table.incidents tbody tr")) == 50
-    next_link = first.css_first("a[rel=next]").attributes["href"]
+    page_1 = HTMLParser(client.get("/incidents").text)
+    assert len(page_1.css("table.incidents tbody tr")) == 50
+    next_link = attr(first(page_1, "a[rel=next]"), "href")
     second = HTMLParser(client.get(next_link).text)
     assert len(second.css("table.incidents tbody tr")) == 6
 
@@ -206,22 +207,23 @@ def test_each_source_is_listed_once_and_claims_point_at_it(
         per_claim = {claim.id: [src.url for src in claim.sources] for claim in incident.claims}
     tree = HTMLParser(client.get(f"/incidents/{incident.id}").text)
     listed = tree.css(".source-list > li")
-    urls = [li.css_first("a").attributes["href"] for li in listed if li.css_first("a")]
+    urls = [first(li, "a").attributes["href"] for li in listed if li.css_first("a")]
     assert len(listed) == len(cited) and len(urls) == len(set(urls)), "each source once"
     assert len(cited) < sum(len(u) for u in per_claim.values()), "the demo shares sources"
     numbered = {li.attributes["id"]: li for li in listed}
     for claim_id, claim_urls in per_claim.items():
-        article = tree.css_first(f"#claim-{claim_id}")
-        pointers = [a.attributes["href"].lstrip("#") for a in article.css(".claim-sources a")]
+        article = first(tree, f"#claim-{claim_id}")
+        pointers = [attr(a, "href").lstrip("#") for a in article.css(".claim-sources a")]
         links = [numbered[p].css_first("a") for p in pointers]
         pointed = [a.attributes["href"] if a else None for a in links]
         assert pointed == [u if u.startswith("http") else None for u in claim_urls], claim_id
     # The grades are explained on the page, not only in tooltips.
-    key = tree.css_first(".grade-key").text()
-    grades = {li.css_first(".grade").text() for li in listed}
+    key = first(tree, ".grade-key").text()
+    grades = {first(li, ".grade").text() for li in listed}
     assert all(f"{g} " in key for g in grades)
     # A phone cannot hover: no title-only explanations of grades.
     assert not tree.css("abbr.grade[title]")
     # The figures table scrolls inside a region the keyboard can reach.
-    region = tree.css_first("table.matrix").parent
+    region = first(tree, "table.matrix").parent
+    assert region is not None
     assert region.attributes.get("tabindex") == "0" and region.attributes.get("role") == "region"

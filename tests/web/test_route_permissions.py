@@ -3,7 +3,8 @@ write route that forgets its permission check fails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -104,7 +105,7 @@ PUBLIC_WRITES = {("POST", "/login"), ("POST", "/logout")}
 
 
 def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
-    def walk(routes: list) -> Iterator[APIRoute]:  # type: ignore[type-arg]
+    def walk(routes: Sequence[Any]) -> Iterator[APIRoute]:
         for route in routes:
             if hasattr(route, "original_router"):
                 yield from walk(route.original_router.routes)
@@ -112,7 +113,7 @@ def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
                 yield route
 
     for route in walk(app.routes):
-        for method in sorted(route.methods - {"HEAD"}):
+        for method in sorted((route.methods or set()) - {"HEAD"}):
             yield method, route.path
 
 

@@ -21,6 +21,7 @@ from app.services.editing import (
     set_review_state,
     update_incident,
 )
+from tests.dom import attr, first
 from tests.services.test_editing import claim_input, incident_input
 from tests.services.test_editing import incident_id as incident_id
 
@@ -63,32 +64,31 @@ def _page(client: TestClient, path: str) -> HTMLParser:
 
 
 def _claim_anchors(tree: HTMLParser) -> set[str]:
-    return {
-        n.attributes["id"] for n in tree.css("[id^=claim-]") if n.attributes["id"][6:].isdigit()
-    }
+    ids = (attr(n, "id") for n in tree.css("[id^=claim-]"))
+    return {i for i in ids if i[6:].isdigit()}
 
 
 def test_a_past_version_reads_as_it_was(client: TestClient, story: Story) -> None:
     base = f"/incidents/{story.incident_id}"
     then = _page(client, f"{base}/v/4")
-    assert then.css_first("h1").text() != "Clash renamed"
+    assert first(then, "h1").text() != "Clash renamed"
     assert f"claim-{story.denial}" in _claim_anchors(then), "the withdrawn denial, as it was"
-    assert "No fighters were killed" in then.body.text()
-    banner = then.css_first(".version-banner")
+    assert "No fighters were killed" in first(then, "body").text()
+    banner = first(then, ".version-banner")
     assert "Version 4 of this incident" in banner.text()
-    assert banner.css_first("a").attributes["href"] == base
+    assert first(banner, "a").attributes["href"] == base
     assert "current version (6)" in banner.text()
-    canonical = then.css_first("link[rel=canonical]").attributes["href"]
+    canonical = attr(first(then, "link[rel=canonical]"), "href")
     assert canonical.endswith(f"{base}/v/4")
     assert then.css_first(".editor-bar") is None
 
     now = _page(client, base)
-    assert now.css_first("h1").text() == "Clash renamed"
+    assert first(now, "h1").text() == "Clash renamed"
     assert f"claim-{story.denial}" not in _claim_anchors(now)
-    citation = now.css_first(".citation").text()
+    citation = first(now, ".citation").text()
     assert f"{base}/v/6" in citation and "version 6" in citation
     latest = _page(client, f"{base}/v/6")
-    assert "This is the current version" in latest.css_first(".version-banner").text()
+    assert "This is the current version" in first(latest, ".version-banner").text()
 
 
 def test_versions_a_reader_may_not_see_are_not_there(client: TestClient, story: Story) -> None:

@@ -19,6 +19,7 @@ from app.services import visuals
 from app.services.browse import browse_incidents
 from app.services.demo import load_demo
 from app.services.visuals import first_category, map_features, status_category, timeline
+from tests.dom import attr, first
 from tests.services.test_browse import build_world
 
 FILTERS = [
@@ -74,7 +75,11 @@ def test_map_shows_exactly_the_listed_incidents(
     # One feature per point, counting every incident there; the newest of them named.
     expected: dict[tuple[float, float], list[Incident]] = {}
     for incident in incidents:
-        if incident is not None and incident.latitude is not None:
+        if (
+            incident is not None
+            and incident.longitude is not None
+            and incident.latitude is not None
+        ):
             point = (incident.longitude, incident.latitude)
             expected.setdefault(point, []).append(incident)
     found = {tuple(f["geometry"]["coordinates"]): f["properties"] for f in collection["features"]}
@@ -140,24 +145,23 @@ def test_list_page_has_map_timeline_and_their_tables(
         load_demo(s)
     tree = HTMLParser(client.get("/incidents?status=disputed").text)
     assert (
-        tree.css_first("#map").attributes["data-geojson"]
-        == "/incidents/map.geojson?status=disputed"
+        first(tree, "#map").attributes["data-geojson"] == "/incidents/map.geojson?status=disputed"
     )
     assert (
-        tree.css_first("#timeline").attributes["data-src"]
+        first(tree, "#timeline").attributes["data-src"]
         == "/incidents/timeline.json?status=disputed"
     )
     tables = tree.css("details.alt-table table")
     assert len(tables) == 2
     place_rows = {
-        r.css_first("td a").text(): int(r.css("td")[2].text()) for r in tables[0].css("tbody tr")
+        first(r, "td a").text(): int(r.css("td")[2].text()) for r in tables[0].css("tbody tr")
     }
     assert place_rows["Spin Boldak"] == 1
     timeline_total = sum(int(r.css("td")[1].text()) for r in tables[1].css("tbody tr"))
-    listed = tree.css_first(".result-count").text().split()[0]
+    listed = first(tree, ".result-count").text().split()[0]
     assert timeline_total == int(listed)
     # Every script and style is served from this site.
-    assert all(s.attributes["src"].startswith("/static/") for s in tree.css("script"))
+    assert all(attr(s, "src").startswith("/static/") for s in tree.css("script"))
 
 
 def test_home_page_at_a_glance(client: TestClient, database: Database) -> None:
@@ -169,7 +173,7 @@ def test_home_page_at_a_glance(client: TestClient, database: Database) -> None:
     sections = tree.css(".glance section")
     assert len(sections) == 2
     all_time = sections[1]
-    assert all_time.css_first(".big-numbers strong a").text() == "10"
+    assert first(all_time, ".big-numbers strong a").text() == "10"
     contested = all_time.css(".big-numbers strong")[1].text()
     assert contested.endswith("%")
     claimants = {
@@ -193,9 +197,7 @@ def test_an_online_tile_layer_only_when_configured(database: Database) -> None:
     tiles = Settings(database_url=url, tile_url="https://{s}.tile.example/{z}/{x}/{y}.png")
     with TestClient(create_app(tiles, database)) as online:
         response = online.get("/incidents")
-        assert (
-            HTMLParser(response.text).css_first("#map").attributes["data-tiles"] == tiles.tile_url
-        )
+        assert first(HTMLParser(response.text), "#map").attributes["data-tiles"] == tiles.tile_url
         assert (
             "img-src 'self' data: https://*.tile.example"
             in response.headers["content-security-policy"]
@@ -221,13 +223,13 @@ def test_a_quiet_month_shows_the_latest_incidents_instead(
         )
     assert newest is not None
     recent = tree.css(".glance section")[0]
-    heading = recent.css_first("h2").text()
+    heading = first(recent, "h2").text()
     since = newest - timedelta(days=29)
     assert heading == f"Latest 30 days with incidents ({since.isoformat()} to {newest.isoformat()})"
-    link = recent.css_first(".big-numbers strong a")
+    link = first(recent, ".big-numbers strong a")
     assert int(link.text()) > 0
-    listed = HTMLParser(client.get(link.attributes["href"]).text)
-    assert listed.css_first(".result-count").text().startswith(f"{link.text()} incident")
+    listed = HTMLParser(client.get(attr(link, "href")).text)
+    assert first(listed, ".result-count").text().startswith(f"{link.text()} incident")
 
 
 @pytest.mark.parametrize("facet_index", [True, False])
@@ -244,12 +246,13 @@ def test_quick_ranges_say_what_they_hold_before_they_are_chosen(
         assert len(ranges) == 4
         said = {}
         for item in ranges:
-            link = item.css_first("a")
-            count = item.css_first(".range-count").text().strip("()")
+            link = first(item, "a")
+            count = first(item, ".range-count").text().strip("()")
             said[link.text()] = count
-            chosen = HTMLParser(client.get(link.attributes["href"]).text)
-            total = chosen.css_first(".result-count").text().split()[0]
-            assert count == ("none" if total == "0" else total), link.attributes["href"]
+            href = attr(link, "href")
+            chosen = HTMLParser(client.get(href).text)
+            total = first(chosen, ".result-count").text().split()[0]
+            assert count == ("none" if total == "0" else total), href
             assert ("empty-range" in (item.attributes.get("class") or "")) == (total == "0")
         assert said["Last 7 days"] == "none"
         # With dates chosen the ranges are not counted: that would be a second selection
@@ -301,21 +304,21 @@ def test_record_pages_carry_their_small_map(client: TestClient, database: Databa
         located_id, unlocated_id = located.id, unlocated.id
         point = f"{located.latitude:.5f},{located.longitude:.5f},{located.geo_precision}"
     page = HTMLParser(client.get(f"/incidents/{located_id}").text)
-    assert page.css_first("#incident-map").attributes["data-point"] == point
+    assert first(page, "#incident-map").attributes["data-point"] == point
     assert HTMLParser(client.get(f"/incidents/{unlocated_id}").text).css_first(".map") is None
     sector = HTMLParser(client.get("/sectors/chaman-spin-boldak").text)
     assert (
-        sector.css_first("#record-map").attributes["data-geojson"]
+        first(sector, "#record-map").attributes["data-geojson"]
         == "/incidents/map.geojson?sector=chaman-spin-boldak"
     )
     actor = HTMLParser(client.get("/actors/pakistan-army").text)
-    assert actor.css_first("#record-map").attributes["data-geojson"].endswith("actor=pakistan-army")
+    assert attr(first(actor, "#record-map"), "data-geojson").endswith("actor=pakistan-army")
     place = HTMLParser(client.get("/places/chaman").text)
-    assert place.css_first("#record-map").attributes["data-point"].startswith("30.92220,66.44470")
+    assert attr(first(place, "#record-map"), "data-point").startswith("30.92220,66.44470")
 
 
 def test_the_list_title_counts_in_the_singular_for_one(client: TestClient, world: None) -> None:
-    title = HTMLParser(client.get("/incidents?q=crossing").text).css_first("title").text()
+    title = first(HTMLParser(client.get("/incidents?q=crossing").text), "title").text()
     assert title.startswith("1 incident (filtered)")
 
 
