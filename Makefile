@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format e2e migrate demo clean page-weight screenshots bench soak
+.PHONY: run test lint format e2e migrate demo clean page-weight screenshots bench soak i18n
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -50,6 +50,12 @@ bench: $(INSTALLED)  ## load tests at 100,000 and 1,000,000 incidents beside Dat
 soak: $(INSTALLED)  ## kill the app mid-write, restart PostgreSQL under load, 64 clients (~15 min)
 	@command -v wrk >/dev/null || { echo "soak needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python bench/soak.py
+
+i18n: $(INSTALLED)  ## extract the interface's strings, update each language's catalogue, check them
+	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --sort-output \
+		--project "Border Incident Tracker" --copyright-holder "Border Incident Tracker contributors" .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-wrap --ignore-obsolete
+	$(BIN)/pytest -q tests/test_i18n.py
 
 migrate: $(INSTALLED)
 	$(BIN)/incidents migrate

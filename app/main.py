@@ -21,6 +21,7 @@ from app import __version__
 from app.api import v1 as api_v1
 from app.config import Settings, load_settings
 from app.db import Database
+from app.i18n import LanguagePrefix
 from app.models.vocab import UserRole
 from app.resources import resource
 from app.services import facet_index
@@ -33,6 +34,7 @@ from app.web import (
     editing,
     exports,
     filters,
+    languages,
     matches,
     pages,
     review,
@@ -44,6 +46,7 @@ from app.web.caching import Turns
 from app.web.csrf import CSRFProtection
 from app.web.deps import site_base
 from app.web.htmx import VaryOnHtmx, is_fragment_request
+from app.web.languages import language_context
 from app.web.merged import redirect_if_merged
 from app.web.problems import ProblemError, problem_response, response_for
 from app.web.security import BodyLimits, RejectNulBytes, SecurityHeaders, tile_origins
@@ -83,16 +86,19 @@ class _TokenWhenShown:
 def _page_context(request: Request) -> dict[str, object]:
     """What every page needs: the CSRF token for its forms and who is signed in."""
     try:
-        token = _TokenWhenShown(getattr(request.state, "csrf_token", None))
-        return {
-            "csrf_token": token,
-            "current_user": current_user(request),
-            # The site's address for canonical links and previews (BASE_URL, or the request's).
-            "site": site_base(request),
-        }
+        token: object = _TokenWhenShown(getattr(request.state, "csrf_token", None))
+        user = current_user(request)
     except SQLAlchemyError:
         # The error page for a database outage must still render.
-        return {"csrf_token": "", "current_user": None, "site": site_base(request)}
+        token, user = "", None
+    # The site's address for canonical links and previews (BASE_URL, or the request's).
+    site = site_base(request)
+    return {
+        "csrf_token": token,
+        "current_user": user,
+        "site": site,
+        **language_context(request, site),
+    }
 
 
 def _read_facet_index(database: Database) -> None:
@@ -147,6 +153,7 @@ def create_app(
     )
     templates = Jinja2Templates(directory=resource("templates"), context_processors=[_page_context])
     filters.install(templates.env)
+    languages.install(templates.env)
     templates.env.globals["site_name"] = settings.site_name
     templates.env.globals["tile_url"] = settings.tile_url
     templates.env.globals["tile_attribution"] = settings.tile_attribution
@@ -176,6 +183,8 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(VaryOnHtmx)
     app.add_middleware(SecurityHeaders, image_origins=tile_origins(settings.tile_url))
+    # Outermost: every other layer and route sees the path without the language's prefix.
+    app.add_middleware(LanguagePrefix)
     app.mount("/static", StaticFiles(directory=resource("static")), name="static")
     app.include_router(api_v1.router)
     # Editing first: /incidents/new and /incidents/{id}/edit must win over /incidents/{id}/{slug}.

@@ -112,6 +112,9 @@ def test_the_wheel_migrates_and_serves_without_the_source_tree(tmp_path: Path) -
         status, body = _get(f"{base}/sectors")  # the reference data, loaded by migrate
         assert status == 200 and b"Chaman" in body
 
+        status, body = _get(f"{base}/ur/incidents")  # the catalogues travel in the wheel
+        assert status == 200 and b'lang="ur"' in body and "واقعات".encode() in body
+
         status, body = _get(f"{base}/static/css/app.css")
         assert status == 200 and body == (ROOT / "static" / "css" / "app.css").read_bytes()
     finally:

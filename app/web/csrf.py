@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.i18n import route_path
 from app.services.auth import csrf_token
 
 SESSION_COOKIE = "session"
@@ -92,7 +93,7 @@ class CSRFProtection:
             await send(message)
 
         # The API never reads cookies (it takes tokens), so a forged request has nothing to ride on.
-        if scope["method"] in SAFE_METHODS or scope["path"].startswith("/api/"):
+        if scope["method"] in SAFE_METHODS or route_path(scope).startswith("/api/"):
             await self.app(scope, receive, send_with_cookie)
             return
         try:

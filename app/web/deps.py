@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.i18n import ENGLISH
 from app.schemas.filters import IncidentFilter, ParsedFilter, parse_incident_filter
 from app.web.problems import ProblemError
 
@@ -23,7 +24,13 @@ def site_base(request: Request) -> str:
     """The site's own address, without a trailing slash, for absolute links (canonical links,
     exports, feeds, the API): the configured base URL, or the one the request came to."""
     base_url: str | None = request.app.state.settings.base_url
-    return (base_url or str(request.base_url)).rstrip("/")
+    if base_url:
+        return base_url.rstrip("/")
+    base = str(request.base_url).rstrip("/")
+    # The request's base ends in the language's prefix (it is in root_path): the site's own
+    # address is without it, and pages add the prefix where they mean a page in a language.
+    prefix = getattr(request.state, "language", ENGLISH).prefix
+    return base[: len(base) - len(prefix)] if prefix and base.endswith(prefix) else base
 
 
 def read_session(request: Request) -> Iterator[Session]:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.i18n import route_path
 from app.web.csrf import SESSION_COOKIE, cookies_of
 from app.web.problems import problem_response
 
@@ -147,7 +148,7 @@ class BodyLimits:
         self.is_admin_session = is_admin_session
 
     async def _limit(self, scope: Scope) -> int:
-        path = scope["path"]
+        path = route_path(scope)
         if path.startswith("/api/"):
             return API_BODY_BYTES
         if path == UPLOAD_PATH and scope["method"] == "POST":
@@ -160,7 +161,7 @@ class BodyLimits:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        api = scope["path"].startswith("/api/")
+        api = route_path(scope).startswith("/api/")
         if api and not _header(scope, b"authorization").lower().startswith("bearer "):
             response = problem_response(
                 401, "Token required", "Send an API token: Authorization: Bearer <token>."
@@ -216,7 +217,7 @@ class BodyLimits:
         title = "Request too large" if status == 413 else "Bad request"
         response = (
             problem_response(status, title, message)
-            if scope["path"].startswith("/api/")
+            if route_path(scope).startswith("/api/")
             else PlainTextResponse(message, status_code=status)
         )
         # The rest of the body is not read: the connection is closed after this answer.

@@ -1,0 +1,156 @@
+"""The interface's languages: English at the site's own paths, Urdu, Pashto and Dari under a
+path prefix (/ur/incidents, /ps/incidents, /fa-AF/incidents), so a shared link opens in the
+language it was shared in and English links stay as they always were.
+
+Messages are gettext catalogues (app/locale/<locale>/LC_MESSAGES/messages.po, `make i18n`
+extracts and updates them). They are compiled in memory when first used, so the repository
+holds no generated .mo files. Exports, feeds and the API stay language-neutral.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # as in lang="" and hreflang="" (BCP 47)
+    name: str  # in its own script, as the switcher shows it
+    direction: str  # "ltr" or "rtl"
+    prefix: str  # the path prefix; "" for English
+    # Offered to readers (the switcher, hreflang links) once its catalogue covers the whole
+    # interface; until then its pages answer at the prefix, for translators to review.
+    offered: bool = False
+
+    @property
+    def catalogue(self) -> str:
+        """The gettext locale name (fa_AF, not fa-AF)."""
+        return self.code.replace("-", "_")
+
+
+ENGLISH = Language("en", "English", "ltr", "", offered=True)
+LANGUAGES = (
+    ENGLISH,
+    Language("ur", "اردو", "rtl", "/ur"),
+    Language("ps", "پښتو", "rtl", "/ps"),
+    Language("fa-AF", "دری", "rtl", "/fa-AF"),
+)
+BY_PREFIX = {language.prefix: language for language in LANGUAGES if language.prefix}
+# Paths that are the same in every language: data, the API and files.
+NEUTRAL_PATHS = ("/static/", "/api/", "/healthz")
+
+_current: ContextVar[Language] = ContextVar("language", default=ENGLISH)
+
+
+def current_language() -> Language:
+    return _current.get()
+
+
+@functools.cache
+def translations(language: Language) -> NullTranslations:
+    """The language's catalogue, compiled from its .po file once per process."""
+    path = LOCALE_DIR / language.catalogue / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language is ENGLISH or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language.catalogue)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def gettext(message: str) -> str:
+    return str(translations(current_language()).ugettext(message))
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return str(translations(current_language()).ungettext(singular, plural, n))
+
+
+def route_path(scope: Scope) -> str:
+    """The path the routes see: without a deployment's root path or a language's prefix
+    (both are in root_path), as middleware must read it to apply a path's rules."""
+    root = scope.get("root_path", "")
+    path: str = scope["path"]
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def language_of_path(path: str) -> tuple[Language, str]:
+    """The language a path asks for, and the path without its prefix."""
+    for prefix, language in BY_PREFIX.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return language, path[len(prefix) :] or "/"
+    return ENGLISH, path
+
+
+class LanguagePrefix:
+    """Reads the language from the path's prefix and serves the page under it: the routes see
+    the path without the prefix (it is moved to root_path, as a proxy's would be), and a
+    redirect to one of the site's own paths keeps the language."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        root = scope.get("root_path", "")
+        language, rest = language_of_path(scope["path"][len(root) :])
+        if language is ENGLISH:
+            token = _current.set(ENGLISH)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _current.reset(token)
+            return
+        scope = dict(scope, root_path=root + language.prefix, path=root + language.prefix + rest)
+        scope.setdefault("state", {})["language"] = language
+
+        async def send_localized(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (name, _localized(value, language) if name in _LINK_HEADERS else value)
+                    for name, value in message.get("headers", [])
+                ]
+            await send(message)
+
+        token = _current.set(language)
+        try:
+            await self.app(scope, receive, send_localized)
+        finally:
+            _current.reset(token)
+
+
+_LINK_HEADERS = {b"location", b"hx-push-url", b"hx-location", b"hx-redirect"}
+
+
+def _localized(value: bytes, language: Language) -> bytes:
+    """A site path in a redirect or an htmx header, under the language's prefix."""
+    text = value.decode("latin-1")
+    if not text.startswith("/") or text.startswith("//"):
+        return value
+    if text.startswith(NEUTRAL_PATHS) or language_of_path(text)[0] is not ENGLISH:
+        return value
+    return (language.prefix + text).encode("latin-1")
+
+
+def localized_path(path: str, language: Language | None = None) -> str:
+    """One of the site's own paths in the reader's language (data and files stay as they are)."""
+    language = language or current_language()
+    if not language.prefix or not path.startswith("/") or path.startswith(NEUTRAL_PATHS):
+        return path
+    return language.prefix + path
