@@ -110,29 +110,31 @@ class LanguagePrefix:
             return
         root = scope.get("root_path", "")
         language, rest = language_of_path(scope["path"][len(root) :])
-        if language is ENGLISH:
-            token = _current.set(ENGLISH)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                _current.reset(token)
-            return
-        scope = dict(scope, root_path=root + language.prefix, path=root + language.prefix + rest)
-        scope.setdefault("state", {})["language"] = language
-
-        async def send_localized(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    (name, _localized(value, language) if name in _LINK_HEADERS else value)
-                    for name, value in message.get("headers", [])
-                ]
-            await send(message)
-
+        if language is not ENGLISH:
+            scope = dict(
+                scope, root_path=root + language.prefix, path=root + language.prefix + rest
+            )
+            scope.setdefault("state", {})["language"] = language
+            send = _sending_localized(send, language)
         token = _current.set(language)
         try:
-            await self.app(scope, receive, send_localized)
+            await self.app(scope, receive, send)
         finally:
             _current.reset(token)
+
+
+def _sending_localized(send: Send, language: Language) -> Send:
+    """`send`, with the site's paths in redirects and htmx's headers under the prefix."""
+
+    async def send_localized(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                (name, _localized(value, language) if name in _LINK_HEADERS else value)
+                for name, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return send_localized
 
 
 _LINK_HEADERS = {b"location", b"hx-push-url", b"hx-location", b"hx-redirect"}

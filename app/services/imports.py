@@ -854,7 +854,8 @@ def import_native(
             # A value the schema's checks refuse (an unknown status, a range out of order).
             report.errors.append((item.line, f"refused by the database: {problem.orig}"))
     # Logged as every origin logs an incident, read back as written (ids, derived values).
-    for chunk in _chunks(created, 500):
+    for start in range(0, len(created), 500):
+        chunk = created[start : start + 500]
         loaded = session.scalars(
             select(Incident).where(Incident.id.in_(chunk)).options(*SNAPSHOT_LOADS)
         )
@@ -862,11 +863,6 @@ def import_native(
             session, ((incident, ChangeAction.CREATE) for incident in loaded), origin=origin
         )
     return report
-
-
-def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def _native_incident(session: Session, row: dict[str, Any], sectors: dict[str, Sector]) -> Incident:

@@ -12,6 +12,7 @@ from app.models import ClaimSource, Source, User
 from app.models.vocab import ChangeAction
 from app.schemas.forms import SourceInput
 from app.services.changes import record_change
+from app.services.documents import source_document
 from app.services.search import escape_like
 
 SOURCES_PER_PAGE = 100
@@ -54,14 +55,8 @@ def list_sources(session: Session, q: str = "") -> list[tuple[Source, int]]:
 
 
 def snapshot_source(source: Source) -> dict[str, object]:
-    return {
-        "url": source.url,
-        "outlet": source.outlet,
-        "title": source.title,
-        "published_on": source.published_on.isoformat() if source.published_on else None,
-        "language": source.language,
-        "reliability": source.reliability,
-    }
+    """A source in the change log: the fields exports and the API give."""
+    return source_document(source)
 
 
 def source_fields(data: SourceInput) -> dict[str, Any]:
