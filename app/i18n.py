@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
+from babel import Locale
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,6 +84,69 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return str(translations(current_language()).ungettext(singular, plural, n))
+
+
+def pgettext(context: str, message: str) -> str:
+    """A message whose translation depends on where it is used ("denied" of a claim)."""
+    return str(translations(current_language()).upgettext(context, message))
+
+
+def N_(message: str) -> str:
+    """Marks a message where it is defined (a vocabulary's label, a form's error) for
+    extraction; it is translated where it is shown, in the reader's language."""
+    return message
+
+
+K = TypeVar("K")
+
+
+class Translated(Mapping[K, str]):
+    """A vocabulary's labels, each in the reader's language when looked up."""
+
+    def __init__(self, labels: Mapping[K, str]) -> None:
+        self._labels = labels
+
+    def __getitem__(self, key: K) -> str:
+        return gettext(self._labels[key])
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+# Digits as each numbering system writes them; Babel formats with Latin digits.
+_DIGITS = {
+    "arab": "٠١٢٣٤٥٦٧٨٩",
+    "arabext": "۰۱۲۳۴۵۶۷۸۹",
+}
+
+
+@functools.cache
+def _locale(language: Language) -> Locale:
+    return Locale.parse(language.catalogue)
+
+
+def native_digits(text: str, language: Language | None = None) -> str:
+    """Latin digits as the language writes them (Pashto and Dari: ۰۱۲…; Urdu keeps 012…)."""
+    system = _locale(language or current_language()).default_numbering_system
+    digits = _DIGITS.get(system)
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
+def format_number(value: int | float) -> str:
+    """12,345 in English, 12٬345 with the language's own digits and separators."""
+    language = current_language()
+    formatted = format_decimal(value, locale=_locale(language), numbering_system="default")
+    return native_digits(formatted, language)
+
+
+def format_day(value: date, pattern: str = "d MMM y") -> str:
+    """A date as the reader's language writes it (9 Oct 2025, ۹ اکتوبر ۲۰۲۵); machine-
+    readable attributes and addresses keep ISO dates."""
+    language = current_language()
+    return native_digits(format_date(value, pattern, locale=_locale(language)), language)
 
 
 def route_path(scope: Scope) -> str:

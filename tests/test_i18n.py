@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -10,6 +11,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+import app
 from app.i18n import LANGUAGES, LOCALE_DIR, Language
 from app.resources import resource
 from tests.dom import attr, first
@@ -18,13 +20,18 @@ TRANSLATED = [language for language in LANGUAGES if language.prefix]
 
 
 def _marked_strings() -> set[str]:
-    """Every string the templates mark for translation, as `make i18n` extracts them."""
-    found = extract_from_dir(
+    """Every string the templates and the app mark for translation, as `make i18n` extracts
+    them (babel.cfg)."""
+    templates = extract_from_dir(
         str(resource("templates")),
         method_map=[("**.html", "jinja2")],
-        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}},
     )
-    return {message if isinstance(message, str) else message[0] for _, _, message, *_ in found}
+    code = extract_from_dir(str(Path(app.__file__).parent), method_map=[("**.py", "python")])
+    return {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, *_ in (*templates, *code)
+    }
 
 
 @pytest.mark.parametrize("language", TRANSLATED, ids=lambda language: language.code)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.i18n import N_
+
 
 class DatePrecision(StrEnum):
     DAY = "day"
@@ -27,16 +29,16 @@ class ActorRole(StrEnum):
 
 
 ROLE_LABELS = {
-    "side_a": "Side A",
-    "side_b": "Side B",
-    "associated": "Associated",
-    "suspected_perpetrator": "Suspected perpetrator",
-    "target": "Target",
+    "side_a": N_("Side A"),
+    "side_b": N_("Side B"),
+    "associated": N_("Associated"),
+    "suspected_perpetrator": N_("Suspected perpetrator"),
+    "target": N_("Target"),
 }
 
 
 # The two sides of the border, by ISO 3166-1 alpha-3 code, as readers know them.
-COUNTRY_NAMES = {"PAK": "Pakistan", "AFG": "Afghanistan"}
+COUNTRY_NAMES = {"PAK": N_("Pakistan"), "AFG": N_("Afghanistan")}
 
 
 class ActorKind(StrEnum):
@@ -97,22 +99,22 @@ class Reliability(StrEnum):
 
 
 RELIABILITY_LABELS = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
+    "A": N_("completely reliable"),
+    "B": N_("usually reliable"),
+    "C": N_("fairly reliable"),
+    "D": N_("not usually reliable"),
+    "E": N_("unreliable"),
+    "F": N_("reliability cannot be judged"),
 }
 
 # Admiralty scale for the information itself (an editor's grade of a claim).
 CREDIBILITY_LABELS = {
-    1: "confirmed by other sources",
-    2: "probably true",
-    3: "possibly true",
-    4: "doubtful",
-    5: "improbable",
-    6: "truth cannot be judged",
+    1: N_("confirmed by other sources"),
+    2: N_("probably true"),
+    3: N_("possibly true"),
+    4: N_("doubtful"),
+    5: N_("improbable"),
+    6: N_("truth cannot be judged"),
 }
 
 
@@ -137,65 +139,126 @@ class ChangeAction(StrEnum):
 
 
 GEO_PRECISION_LABELS = {
-    1: "the place itself",
-    2: "near the place, or part of its district",
-    3: "the wider region",
+    1: N_("the place itself"),
+    2: N_("near the place, or part of its district"),
+    3: N_("the wider region"),
 }
 
 # ACLED event types and their sub-types, as slugs with display names.
 EVENT_TYPES: dict[str, tuple[str, dict[str, str]]] = {
     "battles": (
-        "Battles",
+        N_("Battles"),
         {
-            "armed-clash": "Armed clash",
-            "government-regains-territory": "Government regains territory",
-            "non-state-actor-overtakes-territory": "Non-state actor overtakes territory",
+            "armed-clash": N_("Armed clash"),
+            "government-regains-territory": N_("Government regains territory"),
+            "non-state-actor-overtakes-territory": N_("Non-state actor overtakes territory"),
         },
     ),
     "explosions-remote-violence": (
-        "Explosions/Remote violence",
+        N_("Explosions/Remote violence"),
         {
-            "chemical-weapon": "Chemical weapon",
-            "air-drone-strike": "Air/drone strike",
-            "suicide-bomb": "Suicide bomb",
-            "shelling-artillery-missile-attack": "Shelling/artillery/missile attack",
-            "remote-explosive-landmine-ied": "Remote explosive/landmine/IED",
-            "grenade": "Grenade",
+            "chemical-weapon": N_("Chemical weapon"),
+            "air-drone-strike": N_("Air/drone strike"),
+            "suicide-bomb": N_("Suicide bomb"),
+            "shelling-artillery-missile-attack": N_("Shelling/artillery/missile attack"),
+            "remote-explosive-landmine-ied": N_("Remote explosive/landmine/IED"),
+            "grenade": N_("Grenade"),
         },
     ),
     "violence-against-civilians": (
-        "Violence against civilians",
+        N_("Violence against civilians"),
         {
-            "sexual-violence": "Sexual violence",
-            "attack": "Attack",
-            "abduction-forced-disappearance": "Abduction/forced disappearance",
+            "sexual-violence": N_("Sexual violence"),
+            "attack": N_("Attack"),
+            "abduction-forced-disappearance": N_("Abduction/forced disappearance"),
         },
     ),
     "protests": (
-        "Protests",
+        N_("Protests"),
         {
-            "peaceful-protest": "Peaceful protest",
-            "protest-with-intervention": "Protest with intervention",
-            "excessive-force-against-protesters": "Excessive force against protesters",
+            "peaceful-protest": N_("Peaceful protest"),
+            "protest-with-intervention": N_("Protest with intervention"),
+            "excessive-force-against-protesters": N_("Excessive force against protesters"),
         },
     ),
     "riots": (
-        "Riots",
-        {"violent-demonstration": "Violent demonstration", "mob-violence": "Mob violence"},
+        N_("Riots"),
+        {"violent-demonstration": N_("Violent demonstration"), "mob-violence": N_("Mob violence")},
     ),
     "strategic-developments": (
-        "Strategic developments",
+        N_("Strategic developments"),
         {
-            "agreement": "Agreement",
-            "arrests": "Arrests",
-            "change-to-group-activity": "Change to group/activity",
-            "disrupted-weapons-use": "Disrupted weapons use",
-            "headquarters-or-base-established": "Headquarters or base established",
-            "looting-property-destruction": "Looting/property destruction",
-            "non-violent-transfer-of-territory": "Non-violent transfer of territory",
-            "other": "Other",
+            "agreement": N_("Agreement"),
+            "arrests": N_("Arrests"),
+            "change-to-group-activity": N_("Change to group/activity"),
+            "disrupted-weapons-use": N_("Disrupted weapons use"),
+            "headquarters-or-base-established": N_("Headquarters or base established"),
+            "looting-property-destruction": N_("Looting/property destruction"),
+            "non-violent-transfer-of-territory": N_("Non-violent transfer of territory"),
+            "other": N_("Other"),
         },
     ),
+}
+
+# Other vocabularies' values as pages show them: a label to translate for each.
+VALUE_LABELS = {
+    # claim statuses; "no-claims" is the status filter's value for an incident without any
+    "unverified": N_("Unverified"),
+    "corroborated": N_("Corroborated"),
+    "disputed": N_("Disputed"),
+    "denied": N_("Denied"),
+    "retracted": N_("Retracted"),
+    "contested": N_("Contested"),
+    "no-claims": N_("No claims"),
+    # claim kinds
+    "casualties": N_("Casualties"),
+    "responsibility": N_("Responsibility"),
+    "territorial": N_("Territorial"),
+    "damage": N_("Damage"),
+    "denial": N_("Denial"),
+    # actor kinds
+    "state-forces": N_("State forces"),
+    "rebel-group": N_("Rebel group"),
+    "civilians": N_("Civilians"),
+    "dataset": N_("Dataset"),
+    "other": N_("Other"),
+    # whose losses, and what befell them
+    "all": N_("All"),
+    "combatants": N_("Combatants"),
+    "unknown": N_("Unknown"),
+    "killed": N_("Killed"),
+    "wounded": N_("Wounded"),
+    "captured": N_("Captured"),
+    "missing": N_("Missing"),
+    # review states and changes
+    "draft": N_("Draft"),
+    "published": N_("Published"),
+    "archived": N_("Archived"),
+    "create": N_("Create"),
+    "update": N_("Update"),
+    "publish": N_("Publish"),
+    "delete": N_("Delete"),
+    "restore": N_("Restore"),
+    "merge": N_("Merge"),
+    "open": N_("Open"),
+    "later": N_("Later"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Rejected"),
+    "editor": N_("Editor"),
+    "admin": N_("Admin"),
+    # place kinds
+    "city": N_("City"),
+    "town": N_("Town"),
+    "district-centre": N_("District centre"),
+    "crossing": N_("Crossing"),
+    "pass": N_("Pass"),
+    "valley": N_("Valley"),
+    "village": N_("Village"),
+    # date precision, time buckets
+    "day": N_("Day"),
+    "week": N_("Week"),
+    "month": N_("Month"),
+    "year": N_("Year"),
 }
 
 SUB_EVENT_TYPES = {sub for _, subs in EVENT_TYPES.values() for sub in subs}

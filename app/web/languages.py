@@ -4,11 +4,26 @@ page's address in every other language (the switcher and <link rel="alternate" h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
-from app.i18n import ENGLISH, LANGUAGES, Language, gettext, localized_path, ngettext, route_path
+from app.display_names import display_name, native
+from app.i18n import (
+    ENGLISH,
+    LANGUAGES,
+    Language,
+    format_day,
+    format_number,
+    gettext,
+    localized_path,
+    ngettext,
+    pgettext,
+    route_path,
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +51,51 @@ def language_context(request: Request, site: str) -> dict[str, object]:
     }
 
 
+def _filled(context: Context, message: str, variables: dict[str, Any]) -> str:
+    """A translated message with its values in: escaped as any expression is, and numbers
+    written as the reader's language writes them (a bool or an id given as text stays)."""
+    if context.eval_ctx.autoescape:
+        message = Markup(message)  # noqa: S704 - the catalogue is ours, the values are escaped
+    return message % {
+        name: format_number(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in variables.items()
+    }
+
+
+# New-style gettext, as Jinja's own (`_("...", name=value)`, `{% trans %}` blocks), with the
+# numbers in a message localized: Jinja's would write them with Latin digits.
+@pass_context
+def _gettext(context: Context, message: str, **variables: Any) -> str:
+    return _filled(context, gettext(message), variables)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _filled(context, ngettext(singular, plural, num), variables)
+
+
+@pass_context
+def _pgettext(context: Context, where: str, message: str, **variables: Any) -> str:
+    return _filled(context, pgettext(where, message), variables)
+
+
+def translate(value: object) -> str:
+    """A label defined elsewhere (marked there with N_) in the reader's language; as plain
+    text, escaped like any value, never trusted as markup."""
+    return gettext(str(value)) if value else ""
+
+
 def install(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
-    # New-style gettext: _("...", name=value) formats and escapes like any other expression.
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
+    env.policies["ext.i18n.trimmed"] = True
     env.globals["local"] = localized_path
+    env.filters["tr"] = translate
+    env.filters["num"] = format_number
+    env.filters["day"] = format_day
+    env.filters["native"] = native
+    env.globals["display_name"] = display_name
