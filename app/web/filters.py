@@ -92,6 +92,7 @@ COUNTED = {
     "point": lambda n: ngettext("%(num)s point", "%(num)s points", n),
     "source": lambda n: ngettext("%(num)s source", "%(num)s sources", n),
     "actor": lambda n: ngettext("%(num)s actor", "%(num)s actors", n),
+    "claimant": lambda n: ngettext("%(num)s claimant", "%(num)s claimants", n),
 }
 
 
