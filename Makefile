@@ -52,7 +52,7 @@ soak: $(INSTALLED)  ## kill the app mid-write, restart PostgreSQL under load, 64
 	$(BIN)/python bench/soak.py
 
 i18n: $(INSTALLED)  ## extract the interface's strings, update each language's catalogue, check them
-	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --sort-output --add-comments=Translators: \
 		--project "Border Incident Tracker" --copyright-holder "Border Incident Tracker contributors" .
 	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-wrap --ignore-obsolete
 	$(BIN)/pytest -q tests/test_i18n.py

@@ -203,11 +203,19 @@ EVENT_TYPES: dict[str, tuple[str, dict[str, str]]] = {
 # Other vocabularies' values as pages show them: a label to translate for each.
 VALUE_LABELS = {
     # claim statuses; "no-claims" is the status filter's value for an incident without any
+    # Translators: a claim's status, said of a party's assertion, never of a fact. Unverified:
+    # nobody has confirmed or refuted it yet (not "false", not "alleged").
     "unverified": N_("Unverified"),
+    # Translators: other independent sources say the same; still a claim, not "proven".
     "corroborated": N_("Corroborated"),
+    # Translators: another party or a source says otherwise; neutral, not "false" or "a lie".
     "disputed": N_("Disputed"),
+    # Translators: the party named in the claim says it did not happen; report the denial
+    # without judging it.
     "denied": N_("Denied"),
+    # Translators: the claimant itself withdrew the claim.
     "retracted": N_("Retracted"),
+    # Translators: an incident with at least one disputed or denied claim; the parties disagree.
     "contested": N_("Contested"),
     "no-claims": N_("No claims"),
     # claim kinds
