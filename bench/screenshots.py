@@ -1,7 +1,8 @@
-"""Screenshots of the home page, the map and the timeline with the demo data, taken with every
-request that leaves this machine blocked: they show the pictures need no network.
+"""Screenshots of the home page, the map and the timeline with the demo data, and of the list in
+Urdu and an incident in Pashto, taken with every request that leaves this machine blocked:
+they show the pictures need no network.
 
-    python bench/screenshots.py      # writes docs/screenshots/{home,map,timeline}.png
+    python bench/screenshots.py      # writes docs/screenshots/{home,map,timeline,ur,ps}.png
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ def main() -> int:
         page.wait_for_timeout(500)
         page.locator("#map").screenshot(path=OUT / "map.png")
         page.locator("#timeline").screenshot(path=OUT / "timeline.png")
+
+        # Right to left: the list in Urdu, and the Spin Boldak incident in Pashto.
+        page.goto(base + "/ur/incidents", wait_until="networkidle")
+        page.wait_for_timeout(500)
+        page.screenshot(path=OUT / "ur.png", clip={"x": 0, "y": 0, "width": 1280, "height": 900})
+        page.goto(base + "/ps/incidents?q=Spin+Boldak", wait_until="networkidle")
+        page.locator("table.incidents a").first.click()
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(500)
+        page.screenshot(path=OUT / "ps.png", clip={"x": 0, "y": 0, "width": 1280, "height": 1100})
         browser.close()
     print(f"screenshots in {OUT}; requests to other hosts blocked: {len(blocked)}")
     for url in blocked:
