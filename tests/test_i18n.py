@@ -39,7 +39,12 @@ def test_every_marked_string_is_translated(language: Language) -> None:
     path = LOCALE_DIR / language.catalogue / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as source:
         catalogue = read_po(source)
-    translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
+    # A plural message is translated when every one of its forms is.
+    translated = {
+        m.id[0] if isinstance(m.id, tuple) else m.id
+        for m in catalogue
+        if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
     marked = _marked_strings()
     assert marked, "no string is marked for translation"
     missing = sorted(marked - translated)
