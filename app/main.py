@@ -21,7 +21,7 @@ from app import __version__
 from app.api import v1 as api_v1
 from app.config import Settings, load_settings
 from app.db import Database
-from app.i18n import LanguagePrefix
+from app.i18n import LanguagePrefix, gettext
 from app.models.vocab import UserRole
 from app.resources import resource
 from app.services import facet_index
@@ -222,10 +222,13 @@ def create_app(
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404 and (moved := await redirect_if_merged(request, database)):
             return moved
+        # A detail the app raises is given in the reader's language where it is raised.
         if error.status_code == 404:
-            message = error.detail if error.detail != "Not Found" else "There is no page here."
-            return error_page(request, 404, "Not found", str(message))
-        return error_page(request, error.status_code, "Error", str(error.detail))
+            message = (
+                error.detail if error.detail != "Not Found" else gettext("There is no page here.")
+            )
+            return error_page(request, 404, gettext("Not found"), str(message))
+        return error_page(request, error.status_code, gettext("Error"), str(error.detail))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
@@ -233,7 +236,7 @@ def create_app(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
             for e in error.errors()
         )
-        return error_page(request, 422, "Invalid request", problems)
+        return error_page(request, 422, gettext("Invalid request"), problems)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
@@ -243,9 +246,11 @@ def create_app(
         response = error_page(
             request,
             503,
-            "Database unavailable",
-            "The database cannot be reached just now. Try again in a few seconds. If you were"
-            " saving, check whether your change is there before sending it again.",
+            gettext("Database unavailable"),
+            gettext(
+                "The database cannot be reached just now. Try again in a few seconds. If you were"
+                " saving, check whether your change is there before sending it again."
+            ),
         )
         # A pool with no free connection for its whole wait is the same to a reader: busy now,
         # try again soon; never a server error.
@@ -254,6 +259,8 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, _error: Exception) -> Response:
-        return error_page(request, 500, "Server error", "Something went wrong on our side.")
+        return error_page(
+            request, 500, gettext("Server error"), gettext("Something went wrong on our side.")
+        )
 
     return app

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from app.i18n import gettext
 from app.importers.common import (
     FileRejected,
     ImportActor,
@@ -107,7 +108,8 @@ def read_acled(path: Path, delimiter: str = ",") -> Iterator[tuple[int, ImportEv
     missing = REQUIRED - columns
     if missing:
         raise FileRejected(
-            f"{path.name} is not an ACLED export: no {', '.join(sorted(missing))} column"
+            gettext("%(file)s is not an ACLED export: no %(columns)s column")
+            % {"file": path.name, "columns": ", ".join(sorted(missing))}
         )
     for line, raw in rows:
         if isinstance(raw, RowRejected):

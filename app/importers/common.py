@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app import dates
+from app.i18n import N_, gettext
 
 # Counts of people: ASCII digits, an optional ".0" that spreadsheets add, nothing else.
 COUNT_PATTERN = re.compile(r"([0-9]{1,12})(?:\.0*)?")
@@ -20,7 +21,8 @@ COUNTRIES = {"pakistan": "PAK", "afghanistan": "AFG", "iran": "IRN", "india": "I
 
 
 class FileRejected(Exception):
-    """The file is not what it claims to be; nothing was imported."""
+    """The file is not what it claims to be; nothing was imported. The message is for the person
+    importing, in their language (English on the command line)."""
 
 
 class RowRejected(ValueError):
@@ -82,7 +84,8 @@ class ImportEvent:
 MAX_FIELD_CHARS = 100_000
 # Past this the csv module itself gives up (its default, 131,072, would be a crash mid-file).
 csv.field_size_limit(16 * 1024 * 1024)
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+# Each delimiter's name, marked here and translated where it is shown.
+DELIMITERS = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab"), "|": N_("vertical bar")}
 
 Row = dict[str, str] | RowRejected
 
@@ -97,9 +100,15 @@ def _check_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        raise FileRejected(f"{path.name} is not a UTF-8 text file ({error.reason})") from None
+        raise FileRejected(
+            gettext("%(file)s is not a UTF-8 text file (%(reason)s)")
+            % {"file": path.name, "reason": error.reason}
+        ) from None
     except OSError as error:
-        raise FileRejected(f"cannot read {path}: {error.strerror or error}") from None
+        raise FileRejected(
+            gettext("cannot read %(file)s: %(reason)s")
+            % {"file": path, "reason": error.strerror or error}
+        ) from None
 
 
 def _is_hxl(values: list[str]) -> bool:
@@ -118,7 +127,10 @@ def read_rows(path: Path, delimiter: str = ",") -> tuple[list[str], Iterator[tup
     Raises FileRejected for a file that is not UTF-8 CSV with a header.
     """
     if delimiter not in DELIMITERS:
-        raise FileRejected(f"“{delimiter[:5]}” is not a delimiter this reader knows")
+        raise FileRejected(
+            gettext("“%(delimiter)s” is not a delimiter this reader knows")
+            % {"delimiter": delimiter[:5]}
+        )
     _check_utf8(path)
     handle = path.open(encoding="utf-8-sig", newline="")
     reader = csv.reader(handle, delimiter=delimiter, doublequote=True, strict=False)
@@ -126,11 +138,15 @@ def read_rows(path: Path, delimiter: str = ",") -> tuple[list[str], Iterator[tup
         header = [h.strip().lower() for h in next(reader)]
     except (StopIteration, csv.Error):
         handle.close()
-        raise FileRejected(f"{path.name} is empty or not a CSV file") from None
+        raise FileRejected(
+            gettext("%(file)s is empty or not a CSV file") % {"file": path.name}
+        ) from None
     if len(header) < 2:
         handle.close()
-        name = DELIMITERS[delimiter]
-        raise FileRejected(f"{path.name} has one column: is it separated by a {name}?")
+        raise FileRejected(
+            gettext("%(file)s has one column: is it separated by a %(delimiter)s?")
+            % {"file": path.name, "delimiter": gettext(DELIMITERS[delimiter])}
+        )
 
     def rows() -> Iterator[tuple[int, Row]]:
         with handle:
@@ -142,7 +158,9 @@ def read_rows(path: Path, delimiter: str = ",") -> tuple[list[str], Iterator[tup
                 except StopIteration:
                     return
                 except csv.Error as error:
-                    raise FileRejected(f"line {line}: {error}") from None
+                    raise FileRejected(
+                        gettext("line %(line)s: %(problem)s") % {"line": line, "problem": error}
+                    ) from None
                 if not any(v.strip() for v in values):
                     continue
                 if first and _is_hxl(values):

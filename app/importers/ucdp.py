@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from app.i18n import gettext
 from app.importers.common import (
     FileRejected,
     ImportActor,
@@ -118,7 +119,8 @@ def read_ucdp(path: Path, delimiter: str = ",") -> Iterator[tuple[int, ImportEve
     missing = REQUIRED - set(header)
     if missing:
         raise FileRejected(
-            f"{path.name} is not a UCDP GED export: no {', '.join(sorted(missing))} column"
+            gettext("%(file)s is not a UCDP GED export: no %(columns)s column")
+            % {"file": path.name, "columns": ", ".join(sorted(missing))}
         )
     for line, row in rows:
         if isinstance(row, RowRejected):

@@ -15,13 +15,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from app.i18n import N_, gettext
 from app.models.vocab import EVENT_TYPES, ClaimStatus, ReviewState
 
+# The sort orders and their labels (marked here, translated where the form shows them).
 SORTS = {
-    "-date": "Newest first",
-    "date": "Oldest first",
-    "-killed": "Highest claimed killed",
-    "-updated": "Last updated",
+    "-date": N_("Newest first"),
+    "date": N_("Oldest first"),
+    "-killed": N_("Highest claimed killed"),
+    "-updated": N_("Last updated"),
 }
 DEFAULT_SORT = "-date"
 MAX_QUERY_LENGTH = 200
@@ -52,7 +54,7 @@ SINGLE_VALUED = ("from", "to", "q", "sort", "page")
 @dataclass(frozen=True)
 class Problem:
     parameter: str
-    message: str
+    message: str  # for the reader, in the request's language (English for the API)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def _parse_date(parameter: str, raw: str, errors: list[Problem]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.append(Problem(parameter, f"“{_shorten(raw)}” is not a date; use YYYY-MM-DD"))
+        message = gettext("“%(value)s” is not a date; use YYYY-MM-DD")
+        errors.append(Problem(parameter, message % {"value": _shorten(raw)}))
         return None
 
 
@@ -161,7 +164,11 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
     for parameter in SINGLE_VALUED:
         values = _distinct(raw.get(parameter, []))
         if len(values) > 1:
-            errors.append(Problem(parameter, f"give “{parameter}” once, not {len(values)} times"))
+            # Translators: %(parameter)s is the address's parameter, as typed (from, q, sort).
+            message = gettext("give “%(parameter)s” once, not %(count)s times")
+            errors.append(
+                Problem(parameter, message % {"parameter": parameter, "count": len(values)})
+            )
             raw[parameter] = []
         else:
             raw[parameter] = values
@@ -169,10 +176,11 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
     for parameter, attribute in MULTI_VALUED.items():
         values = _distinct(raw.get(parameter, []))
         if len(values) > MAX_VALUES_PER_PARAMETER:
+            message = gettext("%(count)s values given; at most %(most)s are allowed")
             errors.append(
                 Problem(
                     parameter,
-                    f"{len(values)} values given; at most {MAX_VALUES_PER_PARAMETER} are allowed",
+                    message % {"count": len(values), "most": MAX_VALUES_PER_PARAMETER},
                 )
             )
             values = []
@@ -187,42 +195,82 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
         and fields.get("date_to")
         and fields["date_from"] > fields["date_to"]
     ):
-        errors.append(Problem("to", "“to” is before “from”"))
+        # Translators: “to” and “from” are the address's parameters, as typed.
+        errors.append(Problem("to", gettext("“to” is before “from”")))
 
     # Invalid values are reported and left out of the filter, so the form shows what remains.
+    # `message` says why, with the value at %(value)s (and any `more` of its own).
     def keep_valid(
-        attribute: str, parameter: str, valid: Callable[[str], object], what: str
+        attribute: str,
+        parameter: str,
+        valid: Callable[[str], object],
+        message: str,
+        **more: str,
     ) -> None:
         kept = []
         for value in fields[attribute]:
             if valid(value):
                 kept.append(value)
             else:
-                errors.append(Problem(parameter, f"“{_shorten(value)}” is not {what}"))
+                errors.append(Problem(parameter, message % {"value": _shorten(value), **more}))
         fields[attribute] = kept
 
-    statuses = ", ".join(ClaimStatus)
     keep_valid(
-        "statuses", "status", lambda v: v in set(ClaimStatus), f"a claim status ({statuses})"
+        "statuses",
+        "status",
+        lambda v: v in set(ClaimStatus),
+        # Translators: %(statuses)s are the values the address takes, as typed.
+        gettext("“%(value)s” is not a claim status (%(statuses)s)"),
+        statuses=", ".join(ClaimStatus),
     )
-    keep_valid("types", "type", lambda v: v in EVENT_TYPES, "an event type")
-    fields["countries"] = [c.upper() for c in fields["countries"]]
-    keep_valid("countries", "country", COUNTRY_PATTERN.match, "a three-letter country code")
-    keep_valid("sectors", "sector", SLUG_PATTERN.match, "a sector name")
-    keep_valid("provinces", "province", SLUG_PATTERN.match, "a province name")
-    keep_valid("districts", "district", SLUG_PATTERN.match, "a district name")
-    keep_valid("actors", "actor", lambda v: len(v) <= MAX_QUERY_LENGTH, "an actor name")
-    keep_valid("states", "state", lambda v: v in set(ReviewState), "a review state")
     keep_valid(
-        "reported_by", "reported_by", lambda v: v in REPORTED_BY, "one of acled, ucdp, editors"
+        "types", "type", lambda v: v in EVENT_TYPES, gettext("“%(value)s” is not an event type")
+    )
+    fields["countries"] = [c.upper() for c in fields["countries"]]
+    keep_valid(
+        "countries",
+        "country",
+        COUNTRY_PATTERN.match,
+        gettext("“%(value)s” is not a three-letter country code"),
+    )
+    keep_valid("sectors", "sector", SLUG_PATTERN.match, gettext("“%(value)s” is not a sector name"))
+    keep_valid(
+        "provinces",
+        "province",
+        SLUG_PATTERN.match,
+        gettext("“%(value)s” is not a province name"),
+    )
+    keep_valid(
+        "districts",
+        "district",
+        SLUG_PATTERN.match,
+        gettext("“%(value)s” is not a district name"),
+    )
+    keep_valid(
+        "actors",
+        "actor",
+        lambda v: len(v) <= MAX_QUERY_LENGTH,
+        gettext("“%(value)s” is not an actor name"),
+    )
+    keep_valid(
+        "states",
+        "state",
+        lambda v: v in set(ReviewState),
+        gettext("“%(value)s” is not a review state"),
+    )
+    keep_valid(
+        "reported_by",
+        "reported_by",
+        lambda v: v in REPORTED_BY,
+        # Translators: acled, ucdp and editors are the values the address takes, as typed.
+        gettext("“%(value)s” is not one of acled, ucdp, editors"),
     )
 
     if raw["q"]:
         q = " ".join(raw["q"][0].split())
         if len(q) > MAX_QUERY_LENGTH:
-            errors.append(
-                Problem("q", f"the search text is {len(q)} characters; at most {MAX_QUERY_LENGTH}")
-            )
+            message = gettext("the search text is %(length)s characters; at most %(most)s")
+            errors.append(Problem("q", message % {"length": len(q), "most": MAX_QUERY_LENGTH}))
         else:
             fields["q"] = q
 
@@ -230,10 +278,10 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
         if raw["sort"][0] in SORTS:
             fields["sort"] = raw["sort"][0]
         else:
-            choices = ", ".join(SORTS)
-            errors.append(
-                Problem("sort", f"“{_shorten(raw['sort'][0])}” is not a sort order ({choices})")
-            )
+            # Translators: %(choices)s are the values the address takes, as typed.
+            message = gettext("“%(value)s” is not a sort order (%(choices)s)")
+            filled = {"value": _shorten(raw["sort"][0]), "choices": ", ".join(SORTS)}
+            errors.append(Problem("sort", message % filled))
 
     if raw["page"]:
         page = raw["page"][0]
@@ -242,7 +290,8 @@ def parse_incident_filter(params: Iterable[tuple[str, str]]) -> ParsedFilter:
         if PAGE_PATTERN.fullmatch(page) and 1 <= int(page) <= MAX_PAGE:
             fields["page"] = int(page)
         else:
-            errors.append(Problem("page", f"“{_shorten(page)}” is not a page number (1 or more)"))
+            message = gettext("“%(value)s” is not a page number (1 or more)")
+            errors.append(Problem("page", message % {"value": _shorten(page)}))
 
     given: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
     for attribute in MULTI_VALUED.values():

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from app import dates
+from app.i18n import gettext
 from app.models.base import MAX_ID
 from app.models.vocab import (
     COUNTRY_NAMES,
@@ -52,13 +53,19 @@ class FormData:
 
 
 def _text(
-    form: FormData, name: str, *, required: bool = False, limit: int = 10_000, label: str = ""
+    form: FormData, name: str, *, required: bool = False, limit: int = 10_000, missing: str = ""
 ) -> str:
+    """`missing`: what to say when a required field is empty (in the reader's language)."""
     value = form.get(name).strip()
     if required and not value:
-        form.errors[name] = f"{label or name.capitalize()} is required."
+        form.errors[name] = missing or gettext("%(field)s is required.") % {
+            "field": name.capitalize()
+        }
     elif len(value) > limit:
-        form.errors[name] = f"At most {limit} characters (this has {len(value)})."
+        form.errors[name] = gettext("At most %(limit)s characters (this has %(length)s).") % {
+            "limit": limit,
+            "length": len(value),
+        }
     return value
 
 
@@ -66,16 +73,23 @@ def _date(form: FormData, name: str, *, required: bool = False) -> date | None:
     value = form.get(name).strip()
     if not value:
         if required:
-            form.errors[name] = "A date is required."
+            form.errors[name] = gettext("A date is required.")
         return None
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        form.errors[name] = "Not a date: use YYYY-MM-DD."
+        form.errors[name] = gettext("Not a date: use YYYY-MM-DD.")
         return None
-    problem = dates.out_of_range(day)
-    if problem:
-        form.errors[name] = problem[0].upper() + problem[1:] + "."
+    if dates.out_of_range(day):
+        # The rule is dates.out_of_range's; the sentences are the form's, in the reader's language.
+        if day < dates.EARLIEST:
+            message = gettext("%(day)s is before %(earliest)s, when the border was agreed.")
+        else:
+            message = gettext("%(day)s is in the future.")
+        form.errors[name] = message % {
+            "day": day.isoformat(),
+            "earliest": dates.EARLIEST.isoformat(),
+        }
         return None
     return day
 
@@ -85,7 +99,10 @@ def _int(form: FormData, name: str, *, low: int = 0, high: int = 10_000_000) -> 
     if not value:
         return None
     if not re.fullmatch(r"[0-9]{1,9}", value) or not low <= int(value) <= high:
-        form.errors[name] = f"A whole number from {low} to {high}."
+        form.errors[name] = gettext("A whole number from %(low)s to %(high)s.") % {
+            "low": low,
+            "high": high,
+        }
         return None
     return int(value)
 
@@ -99,7 +116,10 @@ def _float(form: FormData, name: str, *, low: float, high: float) -> float | Non
     except ValueError:
         number = float("nan")
     if not low <= number <= high:
-        form.errors[name] = f"A number from {low:g} to {high:g}."
+        form.errors[name] = gettext("A number from %(low)s to %(high)s.") % {
+            "low": f"{low:g}",
+            "high": f"{high:g}",
+        }
         return None
     return number
 
@@ -110,10 +130,10 @@ def _choice(
     value = form.get(name).strip() or default
     if not value:
         if required:
-            form.errors[name] = "Choose one."
+            form.errors[name] = gettext("Choose one.")
         return None
     if value not in {str(a) for a in allowed}:
-        form.errors[name] = "Not one of the choices."
+        form.errors[name] = gettext("Not one of the choices.")
         return None
     return value
 
@@ -172,11 +192,11 @@ ASSESSED_FIELDS = ("killed_low", "killed_best", "killed_high", "wounded_low", "w
 
 
 def parse_incident_form(form: FormData) -> IncidentInput:
-    title = _text(form, "title", required=True, limit=300, label="A title")
+    title = _text(form, "title", required=True, limit=300, missing=gettext("A title is required."))
     start = _date(form, "date_start", required=True)
     end = _date(form, "date_end") or start
     if start and end and end < start:
-        form.errors["date_end"] = "The end date is before the start date."
+        form.errors["date_end"] = gettext("The end date is before the start date.")
     sub_type = form.get("sub_event_type").strip() or None
     if sub_type and not form.get("event_type").strip():
         # A sub-type says its type: without a script to narrow the list, choosing only the
@@ -187,9 +207,12 @@ def parse_incident_form(form: FormData) -> IncidentInput:
     event_type = _choice(form, "event_type", EVENT_TYPES)
     if event_type and sub_type and sub_type not in EVENT_TYPES[event_type][1]:
         label, subs = EVENT_TYPES[event_type]
-        form.errors["sub_event_type"] = (
-            f"Not a sub-type of {label}; its sub-types are {', '.join(subs.values())}."
-        )
+        form.errors["sub_event_type"] = gettext(
+            "Not a sub-type of %(type)s; its sub-types are %(sub_types)s."
+        ) % {
+            "type": gettext(label),
+            "sub_types": ", ".join(gettext(sub) for sub in subs.values()),
+        }
         sub_type = None
     place = _text(form, "place", limit=200)
     new_place = _text(form, "new_place_name", limit=200)
@@ -197,9 +220,11 @@ def parse_incident_form(form: FormData) -> IncidentInput:
     longitude = _float(form, "new_place_longitude", low=-180, high=180)
     if new_place:
         if place:
-            form.errors["new_place_name"] = "Pick a known place or add a new one, not both."
+            form.errors["new_place_name"] = gettext(
+                "Pick a known place or add a new one, not both."
+            )
         if (latitude is None) != (longitude is None):
-            form.errors["new_place_latitude"] = "Give both coordinates, or neither."
+            form.errors["new_place_latitude"] = gettext("Give both coordinates, or neither.")
     country = _choice(form, "country", tuple(COUNTRY_NAMES), required=False)
     actors = []
     for i in _row_indexes(form.raw, "actor"):
@@ -211,10 +236,10 @@ def parse_incident_form(form: FormData) -> IncidentInput:
     killed = [assessed["killed_low"], assessed["killed_best"], assessed["killed_high"]]
     known = [k for k in killed if k is not None]
     if known != sorted(known):
-        form.errors["assessed_killed_low"] = "Low, best and high must be in order."
+        form.errors["assessed_killed_low"] = gettext("Low, best and high must be in order.")
     wounded = [assessed["wounded_low"], assessed["wounded_high"]]
     if None not in wounded and wounded[0] > wounded[1]:  # type: ignore[operator]
-        form.errors["assessed_wounded_low"] = "Low must not be above high."
+        form.errors["assessed_wounded_low"] = gettext("Low must not be above high.")
     return IncidentInput(
         title=title,
         summary=_text(form, "summary", limit=20_000),
@@ -293,11 +318,17 @@ def parse_source_fields(
     if not url:
         return None
     if not WEB_URL.match(url):
-        form.errors[f"{prefix}url"] = "A web address starting with https:// or http://."
-    outlet = _text(form, f"{prefix}outlet", limit=200, required=require_outlet, label="The outlet")
+        form.errors[f"{prefix}url"] = gettext("A web address starting with https:// or http://.")
+    outlet = _text(
+        form,
+        f"{prefix}outlet",
+        limit=200,
+        required=require_outlet,
+        missing=gettext("The outlet is required."),
+    )
     language = form.get(f"{prefix}language").strip() or "en"
     if not LANGUAGE.match(language):
-        form.errors[f"{prefix}language"] = "A language code such as en, ps, ur, fa or ar."
+        form.errors[f"{prefix}language"] = gettext("A language code such as en, ps, ur, fa or ar.")
     return SourceInput(
         url=url,
         outlet=outlet,
@@ -313,12 +344,12 @@ def parse_claim_form(form: FormData) -> ClaimInput:
     spokesperson = _text(form, "spokesperson", limit=200)
     role = _text(form, "spokesperson_role", limit=300)
     if not (claimant or spokesperson or role):
-        form.errors["claimant"] = (
+        form.errors["claimant"] = gettext(
             "Say who makes the claim: a party, or the person or office quoted."
         )
     language = form.get("statement_language").strip() or "en"
     if not LANGUAGE.match(language):
-        form.errors["statement_language"] = "A language code such as en, ps, ur, fa or ar."
+        form.errors["statement_language"] = gettext("A language code such as en, ps, ur, fa or ar.")
     figures = []
     for i in _row_indexes(form.raw, "figure_low"):
         if not (form.get(f"figure_low_{i}").strip() or form.get(f"figure_high_{i}").strip()):
@@ -326,9 +357,9 @@ def parse_claim_form(form: FormData) -> ClaimInput:
         low = _int(form, f"figure_low_{i}")
         high = _int(form, f"figure_high_{i}")
         if low is None and f"figure_low_{i}" not in form.errors:
-            form.errors[f"figure_low_{i}"] = "The lowest figure claimed is required."
+            form.errors[f"figure_low_{i}"] = gettext("The lowest figure claimed is required.")
         if low is not None and high is not None and high < low:
-            form.errors[f"figure_high_{i}"] = "High must not be below low."
+            form.errors[f"figure_high_{i}"] = gettext("High must not be below low.")
         party = _choice(form, f"figure_party_{i}", LossParty) or ""
         outcome = _choice(form, f"figure_outcome_{i}", Outcome) or ""
         actor = _text(form, f"figure_actor_{i}", limit=200)

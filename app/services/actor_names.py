@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from app.i18n import gettext
 from app.models import (
     Actor,
     ActorMapping,
@@ -24,7 +25,7 @@ from app.services.derived import refresh_derived
 
 
 class MappingError(Exception):
-    """Why a name could not be mapped, worded for the editor."""
+    """Why a name could not be mapped, worded for the editor, in their language."""
 
 
 def unmapped_names(session: Session) -> list[UnmappedName]:
@@ -42,10 +43,10 @@ def map_name(session: Session, unmapped_id: int, target: Actor) -> int:
     Returns how many incidents changed."""
     unmapped = session.get(UnmappedName, unmapped_id)
     if unmapped is None:
-        raise MappingError("That name has been dealt with already.")
+        raise MappingError(gettext("That name has been dealt with already."))
     placeholder = unmapped.actor
     if placeholder.id == target.id:
-        raise MappingError("Choose another actor than the name's own placeholder.")
+        raise MappingError(gettext("Choose another actor than the name's own placeholder."))
     incident_ids = list(
         session.scalars(
             select(IncidentActor.incident_id).where(IncidentActor.actor_id == placeholder.id)
@@ -100,7 +101,7 @@ def keep_name(session: Session, unmapped_id: int) -> None:
     """The name is an actor of its own: its placeholder stays, and is no longer listed."""
     unmapped = session.get(UnmappedName, unmapped_id)
     if unmapped is None:
-        raise MappingError("That name has been dealt with already.")
+        raise MappingError(gettext("That name has been dealt with already."))
     session.add(
         ActorMapping(
             dataset=unmapped.dataset,

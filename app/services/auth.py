@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from app.i18n import gettext, ngettext
 from app.models import ApiToken, LoginAttempt, SiteSetting, User, UserSession
 from app.models.base import utcnow
 
@@ -163,20 +164,37 @@ def reserve_attempt(session: Session, *, email: str, client: str) -> Reservation
         MAX_FAILURES_PER_ACCOUNT
     ):
         return _refusal(
-            "Too many failed sign-ins for this account from your address. "
-            f"Wait {minutes} minutes and try again."
+            ngettext(
+                "Too many failed sign-ins for this account from your address. "
+                "Wait %(num)s minute and try again.",
+                "Too many failed sign-ins for this account from your address. "
+                "Wait %(num)s minutes and try again.",
+                minutes,
+            )
+            % {"num": minutes}
         )
     if _failures(session, since, from_here) >= MAX_FAILURES_PER_CLIENT:
         return _refusal(
-            f"Too many failed sign-ins from your address. Wait {minutes} minutes and try again."
+            ngettext(
+                "Too many failed sign-ins from your address. Wait %(num)s minute and try again.",
+                "Too many failed sign-ins from your address. Wait %(num)s minutes and try again.",
+                minutes,
+            )
+            % {"num": minutes}
         )
     if not _known_address(session, email, client, now):
         wait = _account_backoff(session, email, now)
         if wait is not None:
             seconds = max(1, round(wait.total_seconds()))
             return _refusal(
-                "Too many failed sign-ins for this account from several addresses. "
-                f"Try again in {seconds} seconds."
+                ngettext(
+                    "Too many failed sign-ins for this account from several addresses. "
+                    "Try again in %(num)s second.",
+                    "Too many failed sign-ins for this account from several addresses. "
+                    "Try again in %(num)s seconds.",
+                    seconds,
+                )
+                % {"num": seconds}
             )
     attempt = LoginAttempt(email=email, client=client[:64], attempted_at=now, succeeded=False)
     session.add(attempt)
@@ -209,7 +227,7 @@ def complete_sign_in(
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         return LoginRefused(
-            "The email address or the password is not right, or the account is inactive."
+            gettext("The email address or the password is not right, or the account is inactive.")
         )
     attempt = session.get(LoginAttempt, reservation.attempt_id)
     if attempt is not None:

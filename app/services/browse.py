@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, gettext, ngettext
 from app.models import Actor, ActorName, Claim, District, Incident, IncidentActor, Sector
 from app.models.vocab import COUNTRY_NAMES, EVENT_TYPES, ClaimStatus, ReviewState
 from app.schemas.filters import DEFAULT_SORT, IncidentFilter, Problem
@@ -31,8 +32,9 @@ FACET_PARAMETERS = (
     *("actor", "status", "sector", "province", "district", "type", "country", "reported_by"),
 )
 ACTOR_FACET_SIZE = 15
-# What a filter chip says for the parameters that are not facets.
-CHIP_TITLES = {"from": "From", "to": "To", "q": "Text"}
+# What a filter chip says for the parameters that are not facets (marked here, translated where
+# the chip is shown, as the facets' titles are).
+CHIP_TITLES = {"from": N_("From"), "to": N_("To"), "q": N_("Text")}
 DISTRICT_FACET_SIZE = 15
 Answer = TypeVar("Answer")
 
@@ -48,7 +50,7 @@ class FacetValue:
 @dataclass
 class Facet:
     parameter: str
-    title: str
+    title: str  # in English, marked for translation: the page translates it where shown
     values: list[FacetValue]
 
 
@@ -120,11 +122,13 @@ def _resolve(
     provinces = _known(book.province_districts, wanted.provinces, "province", notices)
     q = wanted.q
     if q and not search_words(q):
-        notices.append(Problem("q", "the search text has no words to look for; ignored"))
+        notices.append(Problem("q", gettext("the search text has no words to look for; ignored")))
         q = ""
     states = wanted.states
     if states and not viewer.sees_unpublished:
-        notices.append(Problem("state", "only editors see drafts and archived incidents; ignored"))
+        notices.append(
+            Problem("state", gettext("only editors see drafts and archived incidents; ignored"))
+        )
         states = ()
     return replace(
         wanted,
@@ -142,9 +146,14 @@ def _known(
 ) -> tuple[str, ...]:
     """The given slugs that exist; each other one is named in a notice and dropped, so an old
     shared link still opens."""
+    messages = {
+        "sector": gettext("no sector is called “%(slug)s”; ignored"),
+        "district": gettext("no district is called “%(slug)s”; ignored"),
+        "province": gettext("no province is called “%(slug)s”; ignored"),
+    }
     for slug in given:
         if slug not in known:
-            notices.append(Problem(parameter, f"no {parameter} is called “{slug}”; ignored"))
+            notices.append(Problem(parameter, messages[parameter] % {"slug": slug}))
     return tuple(s for s in given if s in known)
 
 
@@ -177,8 +186,10 @@ def _actor_by_partial_name(session: Session, given: str) -> tuple[str | None, Pr
     if len(slugs) == 1:
         return slugs.pop(), None
     if not slugs:
-        return None, Problem("actor", f"no actor is called “{shown}”; ignored")
-    return None, Problem("actor", f"“{shown}” fits several actors; choose one from the list")
+        message = gettext("no actor is called “%(name)s”; ignored")
+        return None, Problem("actor", message % {"name": shown})
+    message = gettext("“%(name)s” fits several actors; choose one from the list")
+    return None, Problem("actor", message % {"name": shown})
 
 
 def filter_conditions(
@@ -435,14 +446,14 @@ def _facets(session: Session, wanted: IncidentFilter, rows: FacetRows) -> dict[s
         for value, label in REPORTERS.items()
     ]
     return {
-        "actor": Facet("actor", "Actor", actors),
-        "status": Facet("status", "Claim status", statuses),
-        "sector": Facet("sector", "Sector", sectors),
-        "province": Facet("province", "Province", provinces),
-        "district": Facet("district", "District", districts),
-        "type": Facet("type", "Event type", types),
-        "country": Facet("country", "Country side", countries),
-        "reported_by": Facet("reported_by", "Reported by", reported_by),
+        "actor": Facet("actor", N_("Actor"), actors),
+        "status": Facet("status", N_("Claim status"), statuses),
+        "sector": Facet("sector", N_("Sector"), sectors),
+        "province": Facet("province", N_("Province"), provinces),
+        "district": Facet("district", N_("District"), districts),
+        "type": Facet("type", N_("Event type"), types),
+        "country": Facet("country", N_("Country side"), countries),
+        "reported_by": Facet("reported_by", N_("Reported by"), reported_by),
     }
 
 
@@ -635,8 +646,12 @@ def _result(
 ) -> BrowseResult:
     page_count = max(1, -(-total // page_size))
     if resolved.page > page_count:
-        there = "there is only 1 page" if page_count == 1 else f"there are only {page_count} pages"
-        notices.append(Problem("page", f"{there}; showing none"))
+        there = ngettext(
+            "there is only %(num)s page; showing none",
+            "there are only %(num)s pages; showing none",
+            page_count,
+        )
+        notices.append(Problem("page", there % {"num": page_count}))
     return BrowseResult(
         filter=resolved,
         items=items,

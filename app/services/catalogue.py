@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.models import Actor, Claim, District, Incident, Place, PlaceAlias, Sector
 from app.models.vocab import ActorKind, ClaimStatus, ReviewState
 from app.schemas.filters import IncidentFilter
@@ -21,13 +22,14 @@ from app.services.search import escape_like
 from app.services.visibility import READER
 from app.services.visuals import places_table
 
-# How a party's kind reads as a heading, in the order the page lists them.
+# How a party's kind reads as a heading, in the order the page lists them (marked here, translated
+# where the page shows them).
 ACTOR_KIND_HEADINGS = {
-    ActorKind.STATE_FORCES.value: "State forces",
-    ActorKind.REBEL_GROUP.value: "Armed groups",
-    ActorKind.CIVILIANS.value: "Civilians",
-    ActorKind.DATASET.value: "Datasets (their figures are recorded as claims)",
-    ActorKind.OTHER.value: "Others",
+    ActorKind.STATE_FORCES.value: N_("State forces"),
+    ActorKind.REBEL_GROUP.value: N_("Armed groups"),
+    ActorKind.CIVILIANS.value: N_("Civilians"),
+    ActorKind.DATASET.value: N_("Datasets (their figures are recorded as claims)"),
+    ActorKind.OTHER.value: N_("Others"),
 }
 PLACES_SHOWN = 500
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.i18n import N_
 from app.models import CasualtyFigure, Claim, Incident
 from app.models.vocab import Outcome
 from app.services.claims import figure_subject, format_range
@@ -40,7 +41,8 @@ class ClaimComparison:
     parties: list[ClaimantColumn]
 
 
-OTHER_VOICES = "Other voices (not a party)"
+# Marked here, translated where the column is shown.
+OTHER_VOICES = N_("Other voices (not a party)")
 EVERYONE = "Everyone"
 
 

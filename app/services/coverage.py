@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Integer, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, gettext, ngettext
 from app.importers import DATASET_LABELS
 from app.models import ExternalId, Incident
 from app.models.vocab import ActorKind
 
-# The values of the reported_by filter, in the order the facet lists them.
-REPORTERS = {"acled": "ACLED", "ucdp": "UCDP", "editors": "Editors only"}
+# The values of the reported_by filter, in the order the facet lists them (the labels are marked
+# here and translated where the facet shows them).
+REPORTERS = {"acled": "ACLED", "ucdp": "UCDP", "editors": N_("Editors only")}
 
 
 def _in_dataset(dataset: str) -> ColumnElement[bool]:
@@ -63,12 +65,13 @@ class Coverage:
         return self.only_acled + self.only_ucdp + self.both + self.neither
 
     def rows(self) -> list[tuple[str, str, int]]:
-        """(label, the reported_by values that select it, count) for the table and chart."""
+        """(label, the reported_by values that select it, count) for the table and chart. The
+        labels are marked here and translated where they are shown."""
         return [
-            ("Only ACLED", "acled", self.only_acled),
-            ("Only UCDP", "ucdp", self.only_ucdp),
-            ("Both ACLED and UCDP", "", self.both),
-            ("Neither: editors' own", "editors", self.neither),
+            (N_("Only ACLED"), "acled", self.only_acled),
+            (N_("Only UCDP"), "ucdp", self.only_ucdp),
+            (N_("Both ACLED and UCDP"), "", self.both),
+            (N_("Neither: editors' own"), "editors", self.neither),
         ]
 
 
@@ -92,10 +95,12 @@ def reported_by_text(incident: Incident) -> str:
     for ref in incident.external_ids:
         if ref.dataset in DATASET_LABELS:
             datasets[ref.dataset] = datasets.get(ref.dataset, 0) + 1
-    parts = [
-        DATASET_LABELS.get(d, d).split()[0] + (f" ({n} events)" if n > 1 else "")
-        for d, n in sorted(datasets.items())
-    ]
+    parts = []
+    for dataset, n in sorted(datasets.items()):
+        name = DATASET_LABELS.get(dataset, dataset).split()[0]
+        parts.append(
+            gettext("%(dataset)s (%(num)s events)") % {"dataset": name, "num": n} if n > 1 else name
+        )
     sources = {
         source.id
         for claim in incident.claims
@@ -103,5 +108,8 @@ def reported_by_text(incident: Incident) -> str:
         for source in claim.sources
     }
     if sources:
-        parts.append(f"{len(sources)} news source{'' if len(sources) == 1 else 's'}")
-    return ", ".join(parts) or "no source yet"
+        count = len(sources)
+        parts.append(
+            ngettext("%(num)s news source", "%(num)s news sources", count) % {"num": count}
+        )
+    return ", ".join(parts) or gettext("no source yet")

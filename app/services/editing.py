@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.i18n import gettext
 from app.models import (
     Actor,
     CasualtyFigure,
@@ -53,7 +54,8 @@ class EditConflict(Exception):
 
 
 class EditRejected(Exception):
-    """What the editor typed refers to something that does not exist; messages by field."""
+    """What the editor typed refers to something that does not exist; messages by field, in the
+    reader's language."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
@@ -69,7 +71,8 @@ def load_for_edit(session: Session, incident_id: int) -> Incident:
         select(Incident).where(Incident.id == incident_id).options(*SNAPSHOT_LOADS)
     )
     if incident is None:
-        raise NotFound(f"no incident {incident_id}")
+        # Shown to editors as the reason a merge was refused.
+        raise NotFound(gettext("no incident %(id)s") % {"id": incident_id})
     return incident
 
 
@@ -93,8 +96,10 @@ def _finish(
         claim.source_links for claim in incident.claims
     ):
         raise PublishRefused(
-            "A published incident needs at least one claim with a source. "
-            "Add one first, or return the incident to draft."
+            gettext(
+                "A published incident needs at least one claim with a source. "
+                "Add one first, or return the incident to draft."
+            )
         )
     try:
         # The UPDATE checks the version it read: a concurrent save makes it match no row.
@@ -125,15 +130,15 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
     errors: dict[str, str] = {}
     place: Place | None = None
     if data.new_place_name and find_place(session, data.new_place_name) is not None:
-        errors["new_place_name"] = (
-            f"“{data.new_place_name[:60]}” is already in the gazetteer: pick it in the place field."
-        )
+        errors["new_place_name"] = gettext(
+            "“%(place)s” is already in the gazetteer: pick it in the place field."
+        ) % {"place": data.new_place_name[:60]}
     elif data.new_place_name:
         sector = None
         if data.new_place_sector:
             sector = session.scalar(select(Sector).where(Sector.slug == data.new_place_sector))
             if sector is None:
-                errors["new_place_sector"] = "Not a known sector."
+                errors["new_place_sector"] = gettext("Not a known sector.")
         place = Place(
             slug=unique_place_slug(session, data.new_place_name),
             name=data.new_place_name,
@@ -146,19 +151,21 @@ def _apply_incident(session: Session, incident: Incident, data: IncidentInput) -
     elif data.place:
         place = find_place(session, data.place)
         if place is None:
-            errors["place"] = (
-                f"No place is called “{data.place[:60]}”. Pick one from the list, or add it below."
-            )
+            errors["place"] = gettext(
+                "No place is called “%(place)s”. Pick one from the list, or add it below."
+            ) % {"place": data.place[:60]}
     area = None
     if place is None and data.sector:
         area = session.scalar(select(Sector).where(Sector.slug == data.sector))
         if area is None:
-            errors["sector"] = "Not a known sector."
+            errors["sector"] = gettext("Not a known sector.")
     wanted: list[tuple[Actor, str]] = []
     for row in data.actors:
         actor = find_actor(session, row.actor)
         if actor is None:
-            errors[f"actor_{row.row}"] = f"No actor is called “{row.actor[:60]}”."
+            errors[f"actor_{row.row}"] = gettext("No actor is called “%(actor)s”.") % {
+                "actor": row.actor[:60]
+            }
         else:
             wanted.append((actor, row.role))
     if errors:
@@ -248,7 +255,8 @@ def update_incident(
 
 
 class PublishRefused(Exception):
-    pass
+    """A change of state the incident cannot take; the message says why, in the reader's
+    language."""
 
 
 def set_review_state(
@@ -264,8 +272,10 @@ def set_review_state(
     _check_version(incident, expected_version)
     if state == ReviewState.PUBLISHED and not any(claim.source_links for claim in incident.claims):
         raise PublishRefused(
-            "Publishing needs at least one claim with a source, and this incident has none yet: "
-            "readers must be able to see where each figure comes from."
+            gettext(
+                "Publishing needs at least one claim with a source, and this incident has none "
+                "yet: readers must be able to see where each figure comes from."
+            )
         )
     before = snapshot_incident(incident)
     incident.review_state = state
@@ -281,11 +291,13 @@ def purge_incident(session: Session, incident_id: int, *, user: User | None) -> 
     Only an archived incident can be purged, so purging is always a second, deliberate step."""
     incident = load_for_edit(session, incident_id)
     if incident.review_state != ReviewState.ARCHIVED:
-        raise PublishRefused("Only an archived incident can be purged: delete (archive) it first.")
+        raise PublishRefused(
+            gettext("Only an archived incident can be purged: delete (archive) it first.")
+        )
     if absorbed_ids(session, incident_id):
         # Purging would take the merged-in incidents' claims with it, for good.
         raise PublishRefused(
-            "Other incidents were merged into this one: unmerge them first (see its page)."
+            gettext("Other incidents were merged into this one: unmerge them first (see its page).")
         )
     before = snapshot_incident(incident)
     session.execute(delete(Incident).where(Incident.id == incident_id))
@@ -323,7 +335,7 @@ def _source_for(
         made[given.url] = source
         return source
     if not given.outlet:
-        errors[f"{field}_outlet"] = "A new source needs its outlet."
+        errors[f"{field}_outlet"] = gettext("A new source needs its outlet.")
         return None
     source = Source(**source_fields(given))
     session.add(source)
@@ -351,15 +363,19 @@ def _apply_claim(
     errors: dict[str, str] = {}
     claimant = find_actor(session, data.claimant) if data.claimant else None
     if data.claimant and claimant is None:
-        errors["claimant"] = f"No actor is called “{data.claimant[:60]}”."
+        errors["claimant"] = gettext("No actor is called “%(actor)s”.") % {
+            "actor": data.claimant[:60]
+        }
     others = {c.id for c in incident.claims if c.id != claim.id}
     if data.responds_to is not None and data.responds_to not in others:
-        errors["responds_to"] = "Choose another claim of this incident."
+        errors["responds_to"] = gettext("Choose another claim of this incident.")
     figures = []
     for row in data.figures:
         actor = find_actor(session, row.actor) if row.actor else None
         if row.actor and actor is None:
-            errors[f"figure_actor_{row.row}"] = f"No actor is called “{row.actor[:60]}”."
+            errors[f"figure_actor_{row.row}"] = gettext("No actor is called “%(actor)s”.") % {
+                "actor": row.actor[:60]
+            }
         figures.append(
             CasualtyFigure(
                 party=row.party, actor=actor, outcome=row.outcome, low=row.low, high=row.high

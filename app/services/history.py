@@ -6,46 +6,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.i18n import N_, gettext
 from app.models import Change
 from app.services.snapshots import is_incident_snapshot
 
+# The labels are marked here and translated when a difference is shown (at request time).
 FIELD_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "date_start": "Start date",
-    "date_end": "End date",
-    "date_precision": "Date precision",
-    "location": "Location as reported",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-    "geo_precision": "Location precision",
-    "country": "Country side",
-    "event_type": "Event type",
-    "sub_event_type": "Sub-type",
-    "assessed_killed_low": "Assessed killed, low",
-    "assessed_killed_best": "Assessed killed, best",
-    "assessed_killed_high": "Assessed killed, high",
-    "assessed_wounded_low": "Assessed wounded, low",
-    "assessed_wounded_high": "Assessed wounded, high",
-    "assessment_note": "Assessment note",
-    "notes": "Editors' notes",
-    "review_state": "Review state",
-    "place": "Place",
-    "sector": "Sector",
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "date_start": N_("Start date"),
+    "date_end": N_("End date"),
+    "date_precision": N_("Date precision"),
+    "location": N_("Location as reported"),
+    "latitude": N_("Latitude"),
+    "longitude": N_("Longitude"),
+    "geo_precision": N_("Location precision"),
+    "country": N_("Country side"),
+    "event_type": N_("Event type"),
+    "sub_event_type": N_("Sub-type"),
+    "assessed_killed_low": N_("Assessed killed, low"),
+    "assessed_killed_best": N_("Assessed killed, best"),
+    "assessed_killed_high": N_("Assessed killed, high"),
+    "assessed_wounded_low": N_("Assessed wounded, low"),
+    "assessed_wounded_high": N_("Assessed wounded, high"),
+    "assessment_note": N_("Assessment note"),
+    "notes": N_("Editors' notes"),
+    "review_state": N_("Review state"),
+    "place": N_("Place"),
+    "sector": N_("Sector"),
 }
 CLAIM_LABELS = {
-    "claimant": "claimant",
-    "spokesperson": "spokesperson",
-    "spokesperson_role": "office",
-    "claimed_on": "date",
-    "kind": "kind",
-    "statement": "statement",
-    "statement_language": "language",
-    "translation": "translation",
-    "status": "status",
-    "credibility": "credibility",
-    "responds_to_id": "responds to claim",
-    "note": "note",
+    "claimant": N_("claimant"),
+    "spokesperson": N_("spokesperson"),
+    "spokesperson_role": N_("office"),
+    "claimed_on": N_("date"),
+    "kind": N_("kind"),
+    "statement": N_("statement"),
+    "statement_language": N_("language"),
+    "translation": N_("translation"),
+    "status": N_("status"),
+    "credibility": N_("credibility"),
+    "responds_to_id": N_("responds to claim"),
+    "note": N_("note"),
 }
 
 
@@ -94,33 +96,34 @@ def diff_snapshots(
 ) -> list[FieldChange]:
     before, after = before or {}, after or {}
     changes = [
-        FieldChange(label, _show(before.get(name)), _show(after.get(name)))
+        FieldChange(gettext(label), _show(before.get(name)), _show(after.get(name)))
         for name, label in FIELD_LABELS.items()
         if before.get(name) != after.get(name)
     ]
     if _actors(before) != _actors(after):
-        changes.append(FieldChange("Actors", _actors(before), _actors(after)))
+        changes.append(FieldChange(gettext("Actors"), _actors(before), _actors(after)))
     old = {c["id"]: c for c in before.get("claims", [])}
     new = {c["id"]: c for c in after.get("claims", [])}
     for claim_id in sorted(old.keys() - new.keys()):
-        changes.append(FieldChange(f"Claim {claim_id} removed", claim_summary(old[claim_id]), "—"))
+        label = gettext("Claim %(id)s removed") % {"id": claim_id}
+        changes.append(FieldChange(label, claim_summary(old[claim_id]), "—"))
     for claim_id in sorted(new.keys() - old.keys()):
-        changes.append(FieldChange(f"Claim {claim_id} added", "—", claim_summary(new[claim_id])))
+        label = gettext("Claim %(id)s added") % {"id": claim_id}
+        changes.append(FieldChange(label, "—", claim_summary(new[claim_id])))
     for claim_id in sorted(old.keys() & new.keys()):
         a, b = old[claim_id], new[claim_id]
         for name, label in CLAIM_LABELS.items():
             if a.get(name) != b.get(name):
-                changes.append(
-                    FieldChange(
-                        f"Claim {claim_id}: {label}", _show(a.get(name)), _show(b.get(name))
-                    )
-                )
+                said = gettext("Claim %(id)s: %(field)s")
+                said %= {"id": claim_id, "field": gettext(label)}
+                changes.append(FieldChange(said, _show(a.get(name)), _show(b.get(name))))
         if _figures(a) != _figures(b):
-            changes.append(FieldChange(f"Claim {claim_id}: figures", _figures(a), _figures(b)))
+            label = gettext("Claim %(id)s: figures") % {"id": claim_id}
+            changes.append(FieldChange(label, _figures(a), _figures(b)))
         if a.get("sources") != b.get("sources"):
             changes.append(
                 FieldChange(
-                    f"Claim {claim_id}: sources",
+                    gettext("Claim %(id)s: sources") % {"id": claim_id},
                     ", ".join(a.get("sources", [])) or "—",
                     ", ".join(b.get("sources", [])) or "—",
                 )

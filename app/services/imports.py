@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
 from app.db import Database, one_version_bump, reserve_ids
+from app.i18n import gettext
 from app.importers import DATASET_LABELS, READERS
 from app.importers.common import (
     DELIMITERS,
@@ -270,7 +271,8 @@ class _Pending:
 
 
 class OptionRefused(ValueError):
-    """An import asked for with an option it cannot take; the message says which and why."""
+    """An import asked for with an option it cannot take; the message says which and why, in the
+    reader's language (English on the command line), begun in lower case."""
 
 
 @dataclass(frozen=True)
@@ -296,11 +298,17 @@ def import_options(
     """The options, checked in the one place both ways in read them. `country` is a list of
     ISO codes separated by commas; a delimiter may be written "tab"."""
     if dataset not in datasets:
-        raise OptionRefused(f"the dataset is one of {', '.join(datasets)} (not {dataset!r})")
+        raise OptionRefused(
+            gettext("the dataset is one of %(datasets)s (not %(given)s)")
+            % {"datasets": ", ".join(datasets), "given": repr(dataset)}
+        )
     delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
     if delimiter not in DELIMITERS:
-        named = ", ".join(DELIMITERS.values())
-        raise OptionRefused(f"the fields are separated by one of: {named} (not {delimiter!r})")
+        named = ", ".join(gettext(name) for name in DELIMITERS.values())
+        raise OptionRefused(
+            gettext("the fields are separated by one of: %(delimiters)s (not %(given)s)")
+            % {"delimiters": named, "given": repr(delimiter)}
+        )
     codes = frozenset(c.strip().upper() for c in country.split(",") if c.strip())
     return ImportOptions(dataset, codes or None, border_only, delimiter, dry_run)
 

@@ -22,6 +22,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import gettext
 from app.importers import DATASET_LABELS
 from app.models import (
     Actor,
@@ -52,13 +53,16 @@ WEAK_SLUGS = {"unidentified-armed-group"}
 
 
 def parse_score(text: str) -> float:
-    """A score as typed (a threshold on the command line or in the queue): 0 to 1."""
+    """A score as typed (a threshold on the command line or in the queue): 0 to 1. A ValueError
+    says what is wrong, in the reader's language."""
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"“{text[:20]}” is not a number between 0 and 1") from None
+        message = gettext("“%(value)s” is not a number between 0 and 1")
+        raise ValueError(message % {"value": text[:20]}) from None
     if not 0 <= value <= 1:
-        raise ValueError(f"a score is between 0 and 1, not {value:g}")
+        message = gettext("a score is between 0 and 1, not %(value)s")
+        raise ValueError(message % {"value": f"{value:g}"})
     return value
 
 

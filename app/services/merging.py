@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Date, DateTime, Table, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.i18n import gettext
 from app.models import Actor, Claim, ExternalId, Incident, IncidentActor, MatchProposal, Merge
 from app.models.base import utcnow
 from app.models.user import User
@@ -30,7 +31,8 @@ LINKS = cast(Table, IncidentActor.__table__)
 
 
 class MergeRefused(Exception):
-    """The merge or unmerge asked for cannot be done; the message says why and what to do."""
+    """The merge or unmerge asked for cannot be done; the message says why and what to do, in
+    the editor's language (English on the command line)."""
 
 
 def _encode(value: Any) -> Any:
@@ -104,7 +106,8 @@ def _present(session: Session, incident_id: int) -> Incident:
         survivor = survivor_of(session, incident_id)
         if survivor is not None:
             raise MergeRefused(
-                f"Incident {incident_id} was merged into incident {survivor}: use {survivor}."
+                gettext("Incident %(id)s was merged into incident %(survivor)s: use %(survivor)s.")
+                % {"id": incident_id, "survivor": survivor}
             ) from None
         raise
 
@@ -120,17 +123,19 @@ def merge_incidents(
 ) -> Merge:
     """Fold `other_id` into `keep_id`. Raises NotFound or MergeRefused; writes nothing then."""
     if keep_id == other_id:
-        raise MergeRefused("An incident cannot be merged with itself.")
+        raise MergeRefused(gettext("An incident cannot be merged with itself."))
     keep, other = _present(session, keep_id), _present(session, other_id)
     if expected_version is not None and keep.version != expected_version:
         raise MergeRefused(
-            f"Incident {keep_id} was saved by someone else meanwhile; look at it again first."
+            gettext("Incident %(id)s was saved by someone else meanwhile; look at it again first.")
+            % {"id": keep_id}
         )
     for incident in (keep, other):
         if incident.review_state == ReviewState.ARCHIVED:
             # Readers could not follow the links into an archived incident.
             raise MergeRefused(
-                f"Incident {incident.id} is archived: return it to draft or publish it first."
+                gettext("Incident %(id)s is archived: return it to draft or publish it first.")
+                % {"id": incident.id}
             )
     keep_before, other_before = snapshot_incident(keep), snapshot_incident(other)
     survivor_row, merged_row = _row(session, keep_id), _row(session, other_id)
@@ -263,18 +268,26 @@ def unmerge(session: Session, merge: Merge, *, user: User | None = None, origin:
     since the merge (no edit, no later merge), both rows come back exactly; otherwise the
     survivor keeps those later changes and only the merge is taken out of it."""
     if merge.undone_at is not None:
-        raise MergeRefused(f"Merge {merge.id} was already undone.")
+        raise MergeRefused(gettext("Merge %(id)s was already undone.") % {"id": merge.id})
     keep_id, other_id = merge.survivor_id, merge.merged_id
     if session.get(Incident, keep_id) is None:
         later = survivor_of(session, keep_id)
         if later is None:
-            raise MergeRefused(f"Incident {keep_id}, which {other_id} was merged into, is gone.")
+            raise MergeRefused(
+                gettext("Incident %(kept)s, which %(merged)s was merged into, is gone.")
+                % {"kept": keep_id, "merged": other_id}
+            )
         raise MergeRefused(
-            f"Incident {keep_id} was itself merged into incident {later}: "
-            f"unmerge {keep_id} from {later} first."
+            gettext(
+                "Incident %(kept)s was itself merged into incident %(later)s: "
+                "unmerge %(kept)s from %(later)s first."
+            )
+            % {"kept": keep_id, "later": later}
         )
     if session.get(Incident, other_id) is not None:
-        raise MergeRefused(f"Incident {other_id} exists again; there is nothing to unmerge.")
+        raise MergeRefused(
+            gettext("Incident %(id)s exists again; there is nothing to unmerge.") % {"id": other_id}
+        )
     exact = session.scalar(select(Incident.version).where(Incident.id == keep_id)) == (
         merge.survivor_version
     )

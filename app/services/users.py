@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import gettext
 from app.models import User
 from app.models.vocab import UserRole
 from app.services.auth import end_all_access, set_active
@@ -20,7 +21,8 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 
 class UserError(ValueError):
-    """A user request that cannot be carried out; the message is for the person who asked.
+    """A user request that cannot be carried out; the message is for the person who asked, in
+    their language (English on the command line), begun in lower case: the page capitalises it.
 
     `field` names the form field the message belongs beside, when there is one."""
 
@@ -40,11 +42,16 @@ def generate_password() -> str:
 def create_user(session: Session, *, email: str, role: str, password: str) -> User:
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email):
-        raise UserError(f"{email!r} is not an email address", field="email")
+        raise UserError(
+            gettext("%(email)s is not an email address") % {"email": repr(email)}, field="email"
+        )
     _check_role(role)
     _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise UserError(f"a user with email {email} already exists", field="email")
+        raise UserError(
+            gettext("a user with email %(email)s already exists") % {"email": email},
+            field="email",
+        )
     user = User(email=email, role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
@@ -53,15 +60,16 @@ def create_user(session: Session, *, email: str, role: str, password: str) -> Us
 
 def _check_role(role: str) -> None:
     if role not in set(UserRole):
-        raise UserError(
-            f"unknown role {role!r}; choose one of: {', '.join(UserRole)}", field="role"
-        )
+        # Translators: the roles are given as they are typed (admin, editor).
+        message = gettext("unknown role %(role)s; choose one of: %(roles)s")
+        raise UserError(message % {"role": repr(role), "roles": ", ".join(UserRole)}, field="role")
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(
-            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
+            gettext("the password must be at least %(length)s characters long")
+            % {"length": MIN_PASSWORD_LENGTH},
             field="password",
         )
 
@@ -88,9 +96,18 @@ def _refuse_losing_last_admin(session: Session, user: User, change: str) -> None
         .with_for_update()
     ).all()
     if user.id in admins and len(admins) <= 1:
+        if change == "demoted":
+            message = gettext(
+                "%(email)s is the last active admin and cannot be demoted; "
+                "make another user an admin first"
+            )
+        else:
+            message = gettext(
+                "%(email)s is the last active admin and cannot be deactivated; "
+                "make another user an admin first"
+            )
         raise UserError(
-            f"{user.email} is the last active admin and cannot be {change}; "
-            "make another user an admin first",
+            message % {"email": user.email},
             field="role" if change == "demoted" else "active",
         )
 
@@ -103,7 +120,7 @@ def set_role(session: Session, user: User, role: str, *, acting_admin: User | No
     if role != UserRole.ADMIN:
         if acting_admin is not None and acting_admin.id == user.id:
             raise UserError(
-                "you cannot remove your own admin role; ask another admin", field="role"
+                gettext("you cannot remove your own admin role; ask another admin"), field="role"
             )
         _refuse_losing_last_admin(session, user, "demoted")
     user.role = role
@@ -122,7 +139,9 @@ def deactivate(session: Session, user: User, *, acting_admin: User | None) -> No
     """Deactivation ends the user's sessions at once. An admin cannot deactivate themselves, and
     the last active admin cannot be deactivated."""
     if acting_admin is not None and acting_admin.id == user.id:
-        raise UserError("you cannot deactivate your own account; ask another admin", field="active")
+        raise UserError(
+            gettext("you cannot deactivate your own account; ask another admin"), field="active"
+        )
     _refuse_losing_last_admin(session, user, "deactivated")
     set_active(session, user, False)
 

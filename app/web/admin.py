@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.db import Database
+from app.i18n import N_, gettext
 from app.importers import READERS
 from app.importers.common import DELIMITERS, FileRejected
 from app.models import User
@@ -29,12 +30,13 @@ router = APIRouter()
 USERS_PAGE = "/admin/users"
 
 # What `?done=` may say. Only these fixed messages are shown; any other value shows nothing.
+# Marked here, translated when the page is shown.
 DONE_MESSAGES = {
-    "created": "The user was created.",
-    "role": "The role was changed.",
-    "deactivated": "The user was deactivated and signed out everywhere.",
-    "reactivated": "The user was reactivated and can sign in again.",
-    "password": "The password was changed and the user was signed out everywhere.",
+    "created": N_("The user was created."),
+    "role": N_("The role was changed."),
+    "deactivated": N_("The user was deactivated and signed out everywhere."),
+    "reactivated": N_("The user was reactivated and can sign in again."),
+    "password": N_("The password was changed and the user was signed out everywhere."),
 }
 
 EmailField = Annotated[str, Form(max_length=320)]
@@ -55,7 +57,7 @@ def _target(session: Session, user_id: str) -> User:
     number = parse_id(user_id)
     user = users.get_user(session, number) if number is not None else None
     if user is None:
-        raise HTTPException(status_code=404, detail="There is no user at this address.")
+        raise HTTPException(status_code=404, detail=gettext("There is no user at this address."))
     return user
 
 
@@ -72,11 +74,12 @@ def _page(
 ) -> Response:
     with database.read() as session:
         listed = users.list_users(session)
+    done_message = DONE_MESSAGES.get(done or "")
     context = {
         "users": listed,
         "roles": [role.value for role in UserRole],
         "me": admin,
-        "done": DONE_MESSAGES.get(done or ""),
+        "done": gettext(done_message) if done_message else None,
         "new_user": new_user or {"email": "", "role": UserRole.EDITOR.value},
         "errors": errors or {},
         "min_password_length": users.MIN_PASSWORD_LENGTH,
@@ -179,7 +182,9 @@ def user_active(
             elif active == "0":
                 users.deactivate(session, target, acting_admin=admin)
             else:
-                raise UserError("choose whether the account is active or not", field="active")
+                raise UserError(
+                    gettext("choose whether the account is active or not"), field="active"
+                )
     except UserError as error:
         return _refused(request, templates, database, admin, "active", user_id, error)
     return _done("reactivated" if active == "1" else "deactivated")
@@ -249,7 +254,7 @@ async def import_upload(
     except OptionRefused as refused:
         problem = _sentence(str(refused)) + "."
     if problem is None and (upload is None or isinstance(upload, str) or not upload.filename):
-        problem = "Choose a file to import."
+        problem = gettext("Choose a file to import.")
     if problem is None and not isinstance(upload, str) and upload is not None:
         received = upload
 
@@ -269,7 +274,8 @@ async def import_upload(
                         origin=f"import {dataset} by {admin.email}",
                     )
                 except FileRejected as rejected:
-                    return None, f"{rejected}; nothing was imported."
+                    message = gettext("%(problem)s; nothing was imported.")
+                    return None, message % {"problem": rejected}
                 return done, None
 
         report, problem = await run_in_threadpool(imported)

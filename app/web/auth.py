@@ -8,6 +8,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.i18n import N_, gettext
 from app.models import User
 from app.models.vocab import UserRole
 from app.services.auth import (
@@ -25,7 +26,7 @@ from app.web.csrf import SESSION_COOKIE, cookie_flags
 from app.web.deps import DatabaseDep, TemplatesDep, get_database
 
 router = APIRouter()
-BUSY = "Many sign-ins are being checked just now. Try again in a few seconds."
+BUSY = N_("Many sign-ins are being checked just now. Try again in a few seconds.")
 
 
 class SignInRequired(Exception):
@@ -53,7 +54,7 @@ def require_editor(user: Annotated[User | None, Depends(current_user)]) -> User:
 
 def require_admin(user: Annotated[User, Depends(require_editor)]) -> User:
     if user.role != UserRole.ADMIN:
-        raise HTTPException(status_code=403, detail="Only an administrator can do this.")
+        raise HTTPException(status_code=403, detail=gettext("Only an administrator can do this."))
     return user
 
 
@@ -121,7 +122,7 @@ def login(
                 user_id = check_password(session, email=email, password=password)
         except SignInBusy:
             # The attempt stays counted: a flood must not get free guesses by being refused.
-            context = {"next": safe_next(next), "email": email, "error": BUSY}
+            context = {"next": safe_next(next), "email": email, "error": gettext(BUSY)}
             busy = templates.TemplateResponse(request, "auth/login.html", context, status_code=503)
             busy.headers["Retry-After"] = "5"
             return busy

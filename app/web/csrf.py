@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.i18n import route_path
+from app.i18n import N_, gettext, route_path
 from app.services.auth import csrf_token
 
 SESSION_COOKIE = "session"
@@ -32,7 +32,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A body larger than this goes to a temporary file while its token is checked.
 BODY_IN_MEMORY_BYTES = 1024 * 1024
 REPLAY_CHUNK_BYTES = 64 * 1024
-DATABASE_DOWN = "The database cannot be reached just now. Try again in a few seconds."
+DATABASE_DOWN = N_("The database cannot be reached just now. Try again in a few seconds.")
 
 
 def cookie_flags(scope: Scope) -> str:
@@ -100,7 +100,7 @@ class CSRFProtection:
             expected = csrf_token(self.secret_key(), bound_to)
         except SQLAlchemyError:
             # The key lives in the database: without it no form can be checked, so none is taken.
-            await _refuse(scope, receive, send, 503, DATABASE_DOWN)
+            await _refuse(scope, receive, send, 503, gettext(DATABASE_DOWN))
             return
         with await _read_body(receive) as body:
             given = await _submitted_token(scope, body)
@@ -113,8 +113,10 @@ class CSRFProtection:
                     receive,
                     send,
                     403,
-                    "This form has expired or did not come from this site. "
-                    "Go back, reload the page and try again.",
+                    gettext(
+                        "This form has expired or did not come from this site. "
+                        "Go back, reload the page and try again."
+                    ),
                 )
                 return
             await self.app(scope, _replay(body), send_with_cookie)

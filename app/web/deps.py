@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.i18n import ENGLISH
+from app.i18n import ENGLISH, gettext
 from app.schemas.filters import IncidentFilter, ParsedFilter, parse_incident_filter
 from app.web.problems import ProblemError
 
@@ -58,7 +58,7 @@ def valid_filter(parsed: Annotated[ParsedFilter, Depends(query_filter)]) -> Inci
     """The filter, or problem details naming each bad parameter (data, feeds and the API;
     pages show the form again instead)."""
     if parsed.errors:
-        raise ProblemError(422, "Invalid filter", parameters=parsed.errors)
+        raise ProblemError(422, gettext("Invalid filter"), parameters=parsed.errors)
     return parsed.filter
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, gettext
 from app.links import incident_path
 from app.models import Incident, Sector
 from app.models.vocab import (
@@ -73,7 +74,7 @@ CHOICES = {
 def _id(text: str) -> int:
     number = parse_id(text)
     if number is None:
-        raise HTTPException(status_code=404, detail="There is nothing at this address.")
+        raise HTTPException(status_code=404, detail=gettext("There is nothing at this address."))
     return number
 
 
@@ -103,14 +104,14 @@ def _refused(
     fix: tuple[str, str] | None = None,
 ) -> Response:
     """A page that says why a write was refused, with the way to put it right when there is one
-    (`fix`: what to do, and where)."""
+    (`fix`: what to do, and where). Every text is in the reader's language already."""
     context = {"status": status, "title": title, "message": message, "back": back, "fix": fix}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 ACTOR_ROWS_ADDED = 3
 
-STALE = "Someone changed this incident after you opened it. Reload it and try again."
+STALE = N_("Someone changed this incident after you opened it. Reload it and try again.")
 
 
 def _act(
@@ -126,7 +127,8 @@ def _act(
     fix: tuple[str, str] | None = None,
 ) -> Response:
     """One write from a button (publish, archive, purge, delete a claim, restore): done, or a
-    page that says why not. `write` returns where to go next."""
+    page that says why not. `write` returns where to go next; `title`, `missing` and `fix` are
+    in the reader's language."""
     try:
         with database.write() as session:
             url = write(session)
@@ -136,7 +138,7 @@ def _act(
     except editing.PublishRefused as refused:
         return _refused(request, templates, refused_status, title, str(refused), back, fix)
     except editing.EditConflict:
-        return _refused(request, templates, 409, title, STALE, back)
+        return _refused(request, templates, 409, title, gettext(STALE), back)
 
 
 def _load(session: Session, incident_id: int) -> Incident:
@@ -144,7 +146,7 @@ def _load(session: Session, incident_id: int) -> Incident:
         return editing.load_for_edit(session, incident_id)
     except editing.NotFound:
         raise HTTPException(
-            status_code=404, detail="There is no incident at this address."
+            status_code=404, detail=gettext("There is no incident at this address.")
         ) from None
 
 
@@ -259,7 +261,7 @@ async def update_incident(
             return _done(request, url)
         except editing.NotFound:
             raise HTTPException(
-                status_code=404, detail="There is no incident at this address."
+                status_code=404, detail=gettext("There is no incident at this address.")
             ) from None
         except editing.EditRejected as rejected:
             form.errors.update(rejected.errors)
@@ -301,11 +303,11 @@ def _review(state: ReviewState) -> Any:
             templates,
             database,
             write,
-            title="Not published" if publishing else "Not changed",
+            title=gettext("Not published") if publishing else gettext("Not changed"),
             back=f"/incidents/{number}",
-            missing="There is no incident at this address.",
+            missing=gettext("There is no incident at this address."),
             refused_status=422,
-            fix=("Add a claim with its source", f"/incidents/{number}/claims/new")
+            fix=(gettext("Add a claim with its source"), f"/incidents/{number}/claims/new")
             if publishing
             else None,
         )
@@ -337,9 +339,9 @@ def purge_incident(
         templates,
         database,
         write,
-        title="Not purged",
+        title=gettext("Not purged"),
         back=f"/incidents/{number}",
-        missing="There is no incident at this address.",
+        missing=gettext("There is no incident at this address."),
     )
 
 
@@ -403,7 +405,9 @@ def edit_claim(
         incident = _load(session, _id(incident_id))
         claim = next((c for c in incident.claims if c.id == _id(claim_id)), None)
         if claim is None:
-            raise HTTPException(status_code=404, detail="There is no such claim in this incident.")
+            raise HTTPException(
+                status_code=404, detail=gettext("There is no such claim in this incident.")
+            )
         form = FormData({**claim_form_values(claim), "version": str(incident.version)})
         return _claim_form_page(
             request, templates, session, form, incident=incident, claim_id=claim.id
@@ -432,7 +436,7 @@ async def _save_claim(
             return _done(request, url)
         except editing.NotFound:
             raise HTTPException(
-                status_code=404, detail="There is no such claim in this incident."
+                status_code=404, detail=gettext("There is no such claim in this incident.")
             ) from None
         except editing.EditRejected as rejected:
             form.errors.update(rejected.errors)
@@ -501,9 +505,9 @@ async def delete_claim(
         templates,
         database,
         write,
-        title="Not deleted",
+        title=gettext("Not deleted"),
         back=f"/incidents/{number}",
-        missing="There is no such claim in this incident.",
+        missing=gettext("There is no such claim in this incident."),
     )
 
 
@@ -548,7 +552,7 @@ async def restore_version(
         templates,
         database,
         write,
-        title="Not restored",
+        title=gettext("Not restored"),
         back=f"/incidents/{number}/history",
-        missing="There is no such version of this incident.",
+        missing=gettext("There is no such version of this incident."),
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.i18n import gettext
 from app.schemas.filters import Problem
 from app.services import exports
 from app.web.auth import ViewerDep
@@ -46,9 +47,12 @@ async def incident_export(
     """Async, so the export slot is taken and given back on the event loop's one thread; the
     database is read only inside the stream, in worker threads."""
     if suffix not in FORMATS:
-        return Response("Not found: exports are .csv, .json, .geojson and .atom", status_code=404)
+        message = gettext("Not found: exports are .csv, .json, .geojson and .atom")
+        return Response(message, status_code=404)
     if rows not in ("incidents", "claims"):
-        return invalid_filter([Problem("rows", "“rows” is incidents or claims")])
+        # Translators: “rows” and its values are the address's, as typed.
+        message = gettext("“rows” is incidents or claims")
+        return invalid_filter([Problem("rows", message)])
     base = site_base(request)
     if suffix == "csv":
         per_claim = rows == "claims"

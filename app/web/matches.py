@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from app.db import Database
+from app.i18n import gettext, ngettext
 from app.importers import DATASET_LABELS
 from app.models import Merge, Sector, User
 from app.models.vocab import ProposalState
@@ -39,7 +40,6 @@ from app.web.pages import parse_id
 router = APIRouter()
 QUEUE = "/review/matches"
 DECISIONS = {"reject": ProposalState.REJECTED, "later": ProposalState.LATER}
-DECIDED = {"reject": "rejected: never proposed again", "later": "left for later"}
 # Below this, groups are merged one at a time, after a look.
 LOWEST_BULK_SCORE = 0.5
 VERSION = re.compile(r"[0-9]{1,9}")
@@ -47,10 +47,12 @@ DATASET_NAMES = {**{k: v.split()[0] for k, v in DATASET_LABELS.items()}, "editor
 
 
 def _score(text: str, field: str) -> float:
+    """The score typed in `field` (its label, in the reader's language)."""
     try:
         return parse_score(text)
     except ValueError as error:
-        raise ValueError(f"{field}: {error}") from None
+        message = gettext("%(field)s: %(problem)s")
+        raise ValueError(message % {"field": field, "problem": error}) from None
 
 
 def _queue_address(back: str) -> str:
@@ -69,12 +71,14 @@ def _query(params: dict[str, str]) -> tuple[ReviewQuery, list[str]]:
     min_score = 0.0
     if params.get("min_score"):
         try:
-            min_score = _score(params["min_score"], "Lowest score")
+            min_score = _score(params["min_score"], gettext("Lowest score"))
         except ValueError as error:
             problems.append(str(error))
     dataset = params.get("dataset", "")
     if dataset not in ("", *DATASET_LABELS, "editors"):
-        problems.append(f"Dataset: “{dataset[:20]}” is not acled, ucdp or editors")
+        # Translators: acled, ucdp and editors are the values the address takes, as typed.
+        message = gettext("Dataset: “%(value)s” is not acled, ucdp or editors")
+        problems.append(message % {"value": dataset[:20]})
         dataset = ""
     page = parse_id(params.get("page", "1")) or 1
     query = ReviewQuery(
@@ -186,8 +190,9 @@ def _confirm_page(
 
 def _apart(a: Any, b: Any) -> str:
     if a.latitude is None or b.latitude is None:
-        return "no coordinates on one side"
-    return f"{distance_km((a.latitude, a.longitude), (b.latitude, b.longitude)):.1f} km apart"
+        return gettext("no coordinates on one side")
+    km = distance_km((a.latitude, a.longitude), (b.latitude, b.longitude))
+    return gettext("%(km)s km apart") % {"km": f"{km:.1f}"}
 
 
 @router.post(QUEUE + "/merge", response_class=HTMLResponse)
@@ -216,7 +221,7 @@ def merge_group(
             database,
             templates,
             here=back,
-            problem="Choose the record to keep and at least one to merge into it.",
+            problem=gettext("Choose the record to keep and at least one to merge into it."),
             status=422,
         )
     if confirm != "1":
@@ -228,7 +233,7 @@ def merge_group(
             action=QUEUE + "/merge",
             fields={"keep": survivor, "other": others, "back": back, "confirm": "1"},
             cancel=_queue_address(back),
-            title="Merge these records?",
+            title=gettext("Merge these records?"),
         )
     try:
         with database.write() as session:
@@ -241,11 +246,12 @@ def merge_group(
             database,
             templates,
             here=back,
-            problem=f"Nothing was merged: {error}",
+            problem=gettext("Nothing was merged: %(problem)s") % {"problem": error},
             status=422,
         )
     names = ", ".join(f"#{i}" for i in others)
-    return _back(back, f"Merged {names} into #{survivor}.")
+    message = gettext("Merged %(merged)s into #%(kept)s.")
+    return _back(back, message % {"merged": names, "kept": survivor})
 
 
 @router.post(QUEUE + "/decide", response_class=HTMLResponse)
@@ -265,12 +271,22 @@ def decide_proposals(
             database,
             templates,
             here=back,
-            problem="Choose reject or later.",
+            problem=gettext("Choose reject or later."),
             status=422,
         )
     with database.write() as session:
         changed = decide(session, ids, DECISIONS[decision], user=session.get(User, user.id))
-    return _back(back, f"{changed} proposal{'' if changed == 1 else 's'} {DECIDED[decision]}.")
+    if decision == "reject":
+        said = ngettext(
+            "%(num)s proposal rejected: never proposed again.",
+            "%(num)s proposals rejected: never proposed again.",
+            changed,
+        )
+    else:
+        said = ngettext(
+            "%(num)s proposal left for later.", "%(num)s proposals left for later.", changed
+        )
+    return _back(back, said % {"num": changed})
 
 
 @router.post(QUEUE + "/accept-above", response_class=HTMLResponse)
@@ -284,11 +300,14 @@ def accept_proposals_above(
     confirm: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     try:
-        threshold = _score(score.strip(), "Score")
+        threshold = _score(score.strip(), gettext("Score"))
         if threshold < LOWEST_BULK_SCORE:
             raise ValueError(
-                f"Score: merging everything below {LOWEST_BULK_SCORE:g} at once is not offered;"
-                " merge those groups one at a time"
+                gettext(
+                    "Score: merging everything below %(score)s at once is not offered;"
+                    " merge those groups one at a time"
+                )
+                % {"score": f"{LOWEST_BULK_SCORE:g}"}
             )
     except ValueError as error:
         return _queue_page(request, database, templates, here=back, problem=str(error), status=422)
@@ -298,7 +317,8 @@ def accept_proposals_above(
         within = incidents_in_view(session, query)
         plan = accept_above(session, threshold, within=within, dry_run=True)
     if not plan:
-        return _back(back, f"No waiting group here scores {threshold:g} or above.")
+        message = gettext("No waiting group here scores %(score)s or above.")
+        return _back(back, message % {"score": f"{threshold:g}"})
     if confirm != "1":
         return _confirm_page(
             request,
@@ -308,7 +328,8 @@ def accept_proposals_above(
             action=QUEUE + "/accept-above",
             fields={"score": f"{threshold:g}", "back": back, "confirm": "1"},
             cancel=_queue_address(back),
-            title=f"Merge every group shown scoring {threshold:g} or above?",
+            title=gettext("Merge every group shown scoring %(score)s or above?")
+            % {"score": f"{threshold:g}"},
         )
     with database.write() as session:
         done = accept_above(
@@ -319,9 +340,8 @@ def accept_proposals_above(
             within=within,
         )
     merged = sum(len(p.others) for p in done)
-    return _back(
-        back, f"Merged {merged} incidents into {len(done)} at score {threshold:g} or above."
-    )
+    message = gettext("Merged %(merged)s incidents into %(kept)s at score %(score)s or above.")
+    return _back(back, message % {"merged": merged, "kept": len(done), "score": f"{threshold:g}"})
 
 
 @router.post("/incidents/{incident_id}/merge", response_class=HTMLResponse)
@@ -338,10 +358,12 @@ def merge_into_incident(
     """The incident page's "merge another incident into this one", shown before it is done."""
     keep = parse_id(incident_id)
     if keep is None:
-        raise HTTPException(status_code=404, detail="There is no incident at this address.")
+        raise HTTPException(
+            status_code=404, detail=gettext("There is no incident at this address.")
+        )
     merged = parse_id(other.strip().lstrip("#"))
     expected = int(version) if VERSION.fullmatch(version) else None
-    problem = "" if merged is not None else "Give the number of the incident to merge in."
+    problem = "" if merged is not None else gettext("Give the number of the incident to merge in.")
     if merged is not None and confirm != "1":
         with database.read() as session:
             present = [get_incident(session, i, viewer=EDITOR) is not None for i in (keep, merged)]
@@ -354,7 +376,7 @@ def merge_into_incident(
                 action=f"/incidents/{keep}/merge",
                 fields={"other": merged, "version": version, "confirm": "1"},
                 cancel=f"/incidents/{keep}",
-                title="Merge this incident in?",
+                title=gettext("Merge this incident in?"),
             )
     if merged is not None and not problem:
         try:
@@ -379,7 +401,7 @@ def undo_merge(merge_id: str, database: DatabaseDep, user: Editor) -> Response:
     with database.write() as session:
         merge = session.get(Merge, number) if number is not None else None
         if merge is None:
-            raise HTTPException(status_code=404, detail="There is no such merge.")
+            raise HTTPException(status_code=404, detail=gettext("There is no such merge."))
         try:
             restored = unmerge(session, merge, user=session.get(User, user.id), origin="web")
         except MergeRefused as error:

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.i18n import gettext
 from app.models import Incident, User
 from app.models.base import MAX_ID
 from app.schemas.filters import SORTS, ParsedFilter
@@ -139,7 +140,7 @@ def _render_incident(
 ) -> Response:
     incident = get_incident(session, number, viewer=Viewer.of(user)) if number is not None else None
     if incident is None:
-        raise HTTPException(status_code=404, detail="There is no incident at this address.")
+        raise _not_found(gettext("There is no incident at this address."))
     context: dict[str, object] = {}
     if user is not None:
         # Editors' tools (never in a cached page: editors are not served from the cache).
@@ -193,20 +194,21 @@ def incident_version(
         viewer = Viewer.of(user)
         current = get_incident(session, number, viewer=viewer) if number else None
         if current is None or wanted is None or wanted > current.version:
-            raise _not_found("version of this incident")
+            raise _not_found(gettext("There is no version of this incident at this address."))
         if wanted == current.version:
             return _incident_page(request, templates, current, {"as_of": AsOf(None, wanted)})
         past = incident_at_version(session, current.id, wanted, viewer=viewer)
         if past is None:
-            raise _not_found("version of this incident")
+            raise _not_found(gettext("There is no version of this incident at this address."))
         as_of = AsOf(past.saved_at, current.version)
         return _incident_page(request, templates, past.incident, {"as_of": as_of})
 
     return cached_page(request, session, user, render)
 
 
-def _not_found(what: str) -> HTTPException:
-    return HTTPException(status_code=404, detail=f"There is no {what} at this address.")
+def _not_found(message: str) -> HTTPException:
+    """A 404 saying what is not there (`message`, in the reader's language)."""
+    return HTTPException(status_code=404, detail=message)
 
 
 @router.get("/actors/{slug}", response_class=HTMLResponse)
@@ -215,7 +217,7 @@ def actor_page(
 ) -> Response:
     actor = records.get_actor(session, slug)
     if actor is None:
-        raise _not_found("actor")
+        raise _not_found(gettext("There is no actor at this address."))
     context = {
         "actor": actor,
         "record": records.actor_record(session, actor),
@@ -230,7 +232,7 @@ def sector_page(
 ) -> Response:
     sector = records.get_sector(session, slug)
     if sector is None:
-        raise _not_found("sector")
+        raise _not_found(gettext("There is no sector at this address."))
     context = {
         "sector": sector,
         "record": records.sector_record(session, sector),
@@ -245,7 +247,7 @@ def place_page(
 ) -> Response:
     place = records.get_place(session, slug, viewer=Viewer.of(user))
     if place is None:
-        raise _not_found("place")
+        raise _not_found(gettext("There is no place at this address."))
     context = {"place": place, "record": records.place_record(session, place)}
     return templates.TemplateResponse(request, "records/place.html", context)
 

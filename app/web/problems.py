@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from app.i18n import gettext
 from app.schemas.filters import Problem
 
 MEDIA_TYPE = "application/problem+json"
@@ -15,7 +16,9 @@ MEDIA_TYPE = "application/problem+json"
 
 class ProblemError(Exception):
     """Raised anywhere under the API; answered as problem details. `fields` name bad input in a
-    request's body, `parameters` bad query parameters."""
+    request's body, `parameters` bad query parameters. Titles and details are as the reader
+    sees them: a message shared with the pages is given through gettext (the API is served
+    without a language prefix, so it answers in English)."""
 
     def __init__(
         self,
@@ -63,4 +66,4 @@ def response_for(error: ProblemError) -> JSONResponse:
 
 def invalid_filter(problems: Iterable[Problem]) -> JSONResponse:
     """A filter that cannot be applied, naming each bad parameter."""
-    return problem_response(422, "Invalid filter", parameters=problems)
+    return problem_response(422, gettext("Invalid filter"), parameters=problems)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.i18n import gettext, ngettext
 from app.services import actor_names
 from app.services.actors import suggest_actors
 from app.services.lookup import find_actor
@@ -58,22 +59,27 @@ def map_actor_name(
 ) -> Response:
     number = parse_id(unmapped_id)
     if number is None:
-        raise HTTPException(status_code=404, detail="There is no such name to map.")
+        raise HTTPException(status_code=404, detail=gettext("There is no such name to map."))
     try:
         with database.write() as session:
             if keep == "1":
                 actor_names.keep_name(session, number)
-                message = "Kept as an actor of its own."
+                message = gettext("Kept as an actor of its own.")
             else:
                 target = find_actor(session, actor.strip()) if actor.strip() else None
                 if target is None:
                     raise actor_names.MappingError(
-                        f"No actor is called “{actor.strip()[:60]}”: pick one from the list."
+                        gettext("No actor is called “%(actor)s”: pick one from the list.")
+                        % {"actor": actor.strip()[:60]}
                         if actor.strip()
-                        else "Choose the actor this name means."
+                        else gettext("Choose the actor this name means.")
                     )
                 changed = actor_names.map_name(session, number, target)
-                message = f"Mapped to {target.name}: {changed} incidents changed."
+                message = ngettext(
+                    "Mapped to %(actor)s: %(num)s incident changed.",
+                    "Mapped to %(actor)s: %(num)s incidents changed.",
+                    changed,
+                ) % {"actor": target.name, "num": changed}
     except actor_names.MappingError as error:
         return _page(request, database, templates, problem=(number, str(error)), status=422)
     return RedirectResponse(f"{PAGE}?done={message}", status_code=303)

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.i18n import route_path
+from app.i18n import gettext, route_path
 from app.web.csrf import SESSION_COOKIE, cookies_of
 from app.web.problems import problem_response
 
@@ -96,7 +96,8 @@ class RejectNulBytes:
             query = scope.get("query_string", b"")
             if b"\x00" in scope["path"].encode() or b"%00" in raw_path + query or b"\x00" in query:
                 response = PlainTextResponse(
-                    "Bad request: the address contains a NUL character (%00).", status_code=400
+                    gettext("Bad request: the address contains a NUL character (%00)."),
+                    status_code=400,
                 )
                 await response(scope, receive, send)
                 return
@@ -171,7 +172,8 @@ class BodyLimits:
         limit = await self._limit(scope)
         declared = _header(scope, b"content-length")
         if declared and (not declared.isascii() or not declared.isdigit() or len(declared) > 15):
-            await self._refuse(scope, receive, send, 400, "The Content-Length is not a number.")
+            message = gettext("The Content-Length is not a number.")
+            await self._refuse(scope, receive, send, 400, message)
             return
         if declared and int(declared) > limit:
             await self._refuse(scope, receive, send, 413, _too_large(limit))
@@ -193,7 +195,7 @@ class BodyLimits:
                     # The tail of the last chunk too: "%0" may end one chunk and "0" start the next.
                     window = tail + chunk
                     if any(nul in window for nul in nuls):
-                        raise BodyRefused(400, "The request contains a NUL character.")
+                        raise BodyRefused(400, gettext("The request contains a NUL character."))
                     tail = window[-5:]
             return message
 
@@ -214,7 +216,7 @@ class BodyLimits:
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, status: int, message: str
     ) -> None:
-        title = "Request too large" if status == 413 else "Bad request"
+        title = gettext("Request too large") if status == 413 else gettext("Bad request")
         response = (
             problem_response(status, title, message)
             if route_path(scope).startswith("/api/")
@@ -226,7 +228,9 @@ class BodyLimits:
 
 
 def _too_large(limit: int) -> str:
-    return f"The request is too large: at most {limit // (1024 * 1024)} MB here."
+    return gettext("The request is too large: at most %(megabytes)s MB here.") % {
+        "megabytes": limit // (1024 * 1024)
+    }
 
 
 def _session_cookie(scope: Scope) -> str | None:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.i18n import gettext
 from app.models import Source
 from app.models.vocab import RELIABILITY_LABELS, Reliability
 from app.schemas.forms import FormData, form_data, parse_source_fields
@@ -64,14 +65,14 @@ async def create_source(
     form = form_data(list((await request.form()).multi_items()))
     data = parse_source_fields(form)
     if data is None:
-        form.errors["url"] = "The address is required."
+        form.errors["url"] = gettext("The address is required.")
     elif form.ok:
         try:
             with database.write() as session:
                 sources.create_source(session, data, user=user)
             return RedirectResponse(f"/sources?{urlencode({'q': data.outlet})}", status_code=303)
         except sources.DuplicateSource:
-            form.errors["url"] = "A source with this address is already on record."
+            form.errors["url"] = gettext("A source with this address is already on record.")
     return _page(request, templates, form, None, 422)
 
 
@@ -83,7 +84,9 @@ def edit_source(
     with database.read() as session:
         source = session.get(Source, number) if number else None
         if source is None:
-            raise HTTPException(status_code=404, detail="There is no source at this address.")
+            raise HTTPException(
+                status_code=404, detail=gettext("There is no source at this address.")
+            )
         return _page(request, templates, FormData(_values(source)), source.id)
 
 
@@ -93,12 +96,12 @@ async def update_source(
 ) -> Response:
     number = parse_id(source_id)
     if number is None:
-        raise HTTPException(status_code=404, detail="There is no source at this address.")
+        raise HTTPException(status_code=404, detail=gettext("There is no source at this address."))
     form = form_data(list((await request.form()).multi_items()))
     data = parse_source_fields(form)
     status = 422
     if data is None:
-        form.errors["url"] = "The address is required."
+        form.errors["url"] = gettext("The address is required.")
     elif form.ok:
         try:
             with database.write() as session:
@@ -108,13 +111,13 @@ async def update_source(
             return RedirectResponse("/sources", status_code=303)
         except LookupError:
             raise HTTPException(
-                status_code=404, detail="There is no source at this address."
+                status_code=404, detail=gettext("There is no source at this address.")
             ) from None
         except sources.DuplicateSource:
-            form.errors["url"] = "Another source already has this address."
+            form.errors["url"] = gettext("Another source already has this address.")
         except sources.SourceConflict:
             status = 409
-            form.errors["last_seen"] = (
+            form.errors["last_seen"] = gettext(
                 "Someone changed this source after you opened it. Your values are kept below; "
                 "open the source again to see theirs before saving."
             )

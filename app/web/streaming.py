@@ -16,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from app.i18n import gettext
+
 log = logging.getLogger(__name__)
 
 # Exports at once in one worker process; the pages keep the rest of the pool and the threads.
@@ -45,7 +47,7 @@ class ExportSlots:
 
 def exports_busy() -> Response:
     return PlainTextResponse(
-        "Too many downloads are running just now. Try again in a minute.",
+        gettext("Too many downloads are running just now. Try again in a minute."),
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
