@@ -49,9 +49,9 @@ class Language:
 ENGLISH = Language("en", "English", "ltr", "", offered=True)
 LANGUAGES = (
     ENGLISH,
-    Language("ur", "اردو", "rtl", "/ur"),
-    Language("ps", "پښتو", "rtl", "/ps"),
-    Language("fa-AF", "دری", "rtl", "/fa-AF"),
+    Language("ur", "اردو", "rtl", "/ur", offered=True),
+    Language("ps", "پښتو", "rtl", "/ps", offered=True),
+    Language("fa-AF", "دری", "rtl", "/fa-AF", offered=True),
 )
 BY_PREFIX = {language.prefix: language for language in LANGUAGES if language.prefix}
 # Paths that are the same in every language: data, the API and files.

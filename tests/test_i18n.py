@@ -53,23 +53,28 @@ def test_every_marked_string_is_translated(language: Language) -> None:
     )
 
 
-def test_english_keeps_its_addresses_and_offers_no_language_not_ready(
-    client: TestClient,
-) -> None:
+def test_english_keeps_its_addresses(client: TestClient) -> None:
     page = HTMLParser(client.get("/incidents").text)
     assert attr(first(page, "html"), "lang") == "en"
     assert attr(first(page, "html"), "dir") == "ltr"
     assert attr(first(page, ".site-header nav a"), "href") == "/incidents"
-    offered = [language.code for language in LANGUAGES if language.offered]
-    assert offered == ["en"]  # each other language is offered once its catalogue is whole
-    assert page.css("link[rel=alternate][hreflang]") == [] and page.css(".languages") == []
 
 
-def test_languages_offered_are_linked_from_every_page(
+def test_a_language_not_ready_is_not_offered(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    everyone = tuple(replace(language, offered=True) for language in LANGUAGES)
-    monkeypatch.setattr("app.web.languages.LANGUAGES", everyone)
+    """A language whose catalogue is not whole answers at its prefix, for translators to
+    review, but no page links it; with English alone, there is no switcher of one."""
+    english_only = tuple(replace(language, offered=not language.prefix) for language in LANGUAGES)
+    monkeypatch.setattr("app.web.languages.LANGUAGES", english_only)
+    page = HTMLParser(client.get("/incidents").text)
+    assert page.css("link[rel=alternate][hreflang]") == [] and page.css(".languages") == []
+    urdu = HTMLParser(client.get("/ur/incidents").text)
+    assert {attr(a, "hreflang") for a in urdu.css(".languages a")} == {"en", "ur"}
+
+
+def test_every_language_is_offered_and_linked_from_every_page(client: TestClient) -> None:
+    assert all(language.offered for language in LANGUAGES)
     page = HTMLParser(client.get("/incidents?sort=date").text)
     alternates = {
         attr(link, "hreflang"): attr(link, "href")
@@ -103,9 +108,9 @@ def test_a_page_opens_in_the_language_of_its_address(
     }
     canonical = attr(first(page, "link[rel=canonical]"), "href")
     assert canonical == f"http://testserver{language.prefix}/incidents?sort=date"
-    # The switcher offers English and this language, marked, for the same view.
+    # The switcher offers every language, this one marked, for the same view.
     switcher = {attr(a, "hreflang"): a for a in page.css(".languages a")}
-    assert set(switcher) == {"en", language.code}
+    assert set(switcher) == {other.code for other in LANGUAGES}
     assert "aria-current" in switcher[language.code].attributes
     assert attr(switcher["en"], "href") == "http://testserver/incidents?sort=date"
     # Downloads stay language-neutral; the coverage page is a page, in this language.

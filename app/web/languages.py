@@ -37,13 +37,13 @@ def language_context(request: Request, site: str) -> dict[str, object]:
     language: Language = getattr(request.state, "language", ENGLISH)
     path = route_path(request.scope)
     query = f"?{request.url.query}" if request.url.query else ""
-    shown = [other for other in LANGUAGES if other.offered or other == language]
+    shown = [other for other in LANGUAGES if other.offered or other.code == language.code]
     return {
         "language": language,
         "lp": language.prefix,
         # None while English is the only language offered: no switcher of one.
         "alternates": [
-            Alternate(other, f"{site}{other.prefix}{path}{query}", other == language)
+            Alternate(other, f"{site}{other.prefix}{path}{query}", other.code == language.code)
             for other in shown
         ]
         if len(shown) > 1
