@@ -31,10 +31,34 @@
     return node;
   }
 
-  const plural = (n, one, many) => `${n.toLocaleString("en")} ${n === 1 ? one : many || one + "s"}`;
+  // Text in the page's language (window.pageText, static/js/app.js): the English given here
+  // where the page has none. Called once the page has loaded, after every deferred script.
+  const t = (key, english, values) => window.pageText.text(key, english, values);
+  const num = (n) => window.pageText.number(n);
+  const link = (path) => window.pageText.link(path);
+  const incidentCount = (n) => window.pageText.counted("incidentCount", n, "{n} incident", "{n} incidents");
+  const pointCount = (n) => window.pageText.counted("pointCount", n, "{n} point", "{n} points");
+
+  // A marker's incidents by the colour each takes, and the newest one's.
+  const STATUS_COUNTS = {
+    contested: (n) => t("countContested", "{n} contested", { n }),
+    corroborated: (n) => t("countCorroborated", "{n} corroborated", { n }),
+    unverified: (n) => t("countUnverified", "{n} unverified", { n }),
+    retracted: (n) => t("countRetracted", "{n} retracted", { n }),
+    "no-claims": (n) => t("countNoClaims", "{n} without claims", { n }),
+  };
+  const CLAIMS = {
+    contested: () => t("claimsContested", "Claims: contested"),
+    corroborated: () => t("claimsCorroborated", "Claims: corroborated"),
+    unverified: () => t("claimsUnverified", "Claims: unverified"),
+    retracted: () => t("claimsRetracted", "Claims: retracted"),
+    "no-claims": () => t("claimsNoClaims", "Claims: no-claims"),
+  };
 
   function statusText(statuses) {
-    return Object.entries(statuses).map(([status, n]) => `${n} ${status === "no-claims" ? "without claims" : status}`).join(", ");
+    return Object.entries(statuses)
+      .map(([status, n]) => (STATUS_COUNTS[status] ? STATUS_COUNTS[status](n) : `${num(n)} ${status}`))
+      .join(t("listSeparator", ", "));
   }
 
   function popup(p, query, grid) {
@@ -42,17 +66,25 @@
     const box = element("div", "", { class: "map-popup" });
     const latest = p.latest;
     if (p.count > 1) {
-      box.append(element("strong", plural(p.count, "incident") + (grid > 100 ? ` within about ${grid / 1000} km` : " here")));
+      const incidents = incidentCount(p.count);
+      box.append(element("strong", grid > 100
+        ? t("spotNearby", "{incidents} within about {km} km", { incidents, km: grid / 1000 })
+        : t("spotHere", "{incidents} here", { incidents })));
       box.append(element("span", statusText(p.statuses)));
-      box.append(element("span", "The newest:"));
+      box.append(element("span", t("spotNewest", "The newest:")));
     }
-    box.append(element("time", latest.date, { datetime: latest.date }));
+    box.append(element("time", window.pageText.digits(latest.date), { datetime: latest.date }));
     const heading = element("strong");
-    heading.append(element("a", latest.title, { href: latest.url }));
+    heading.append(element("a", latest.title, { href: link(latest.url) }));
     box.append(heading);
-    box.append(element("span", "Claims: " + latest.status));
-    if (p.max_killed !== null) box.append(element("span", `Highest killed claimed${p.count > 1 ? " in one of them" : ""}: ${p.max_killed}`));
-    if (p.geo_precision > 1) box.append(element("em", "Located only to its district or region."));
+    box.append(element("span", CLAIMS[latest.status] ? CLAIMS[latest.status]() : "Claims: " + latest.status));
+    if (p.max_killed !== null) {
+      const killed = p.max_killed;
+      box.append(element("span", p.count > 1
+        ? t("spotKilledOfMany", "Highest killed claimed in one of them: {killed}", { killed })
+        : t("spotKilled", "Highest killed claimed: {killed}", { killed })));
+    }
+    if (p.geo_precision > 1) box.append(element("em", t("spotArea", "Located only to its district or region.")));
     if (p.district) {
       // The list of this filter in that district: where the rest of them are listed.
       const params = new URLSearchParams(query);
@@ -60,7 +92,7 @@
       params.delete("page");
       params.append("district", p.district.slug);
       const more = element("span");
-      more.append(element("a", `List them: this view in ${p.district.name}`, { href: "/incidents?" + params }));
+      more.append(element("a", t("spotListThem", "List them: this view in {district}", { district: p.district.name }), { href: link("/incidents?" + params) }));
       box.append(more);
     }
     return box;
@@ -74,7 +106,7 @@
 
   function spotIcon(count, status, precision) {
     const size = spotSize(count);
-    const html = element("span", count > 1 ? count.toLocaleString("en") : "");
+    const html = element("span", count > 1 ? num(count) : "");
     return L.divIcon({ html, className: `spot spot-${status}${precision > 1 ? " spot-area" : ""}`, iconSize: [size, size] });
   }
 
@@ -82,7 +114,8 @@
     const count = clusterCount(cluster);
     const contested = cluster.getAllChildMarkers().reduce((sum, m) => sum + (m.options.statuses.contested || 0), 0);
     const size = clusterSize(count);
-    const html = element("span", count.toLocaleString("en"), { title: `${plural(count, "incident")}, ${contested} contested: zoom in to separate them` });
+    const title = t("clusterTitle", "{incidents}, {contested} contested: zoom in to separate them", { incidents: incidentCount(count), contested });
+    const html = element("span", num(count), { title });
     return L.divIcon({ html, className: `spot-cluster${contested ? " has-contested" : ""}`, iconSize: [size, size] });
   }
 
@@ -155,18 +188,18 @@
         style: (feature) => style[layer](feature.properties),
       }).addTo(map);
     });
-    map.attributionControl.addAttribution("Boundaries: Natural Earth");
+    map.attributionControl.addAttribution(t("attribution", "Boundaries: Natural Earth"));
   }
 
   function note(container, incidents) {
     const noteId = container.getAttribute("aria-describedby");
     const box = noteId && document.getElementById(noteId);
     if (!box) return;
-    const points = incidents.features.length;
-    const parts = [`${plural(incidents.drawn, "incident")} on the map at ${plural(points, "point")}.`];
-    if (incidents.grid_m > 100) parts.push(`So many places that incidents within about ${incidents.grid_m / 1000} km share a marker, at their middle: choose dates, a sector or an actor to see them apart.`);
-    if (incidents.truncated) parts.push(`Only the newest ${incidents.drawn.toLocaleString("en")} of ${incidents.located.toLocaleString("en")} with coordinates are drawn: choose dates, a sector or an actor to see the rest.`);
-    if (incidents.unlocated) parts.push(`${plural(incidents.unlocated, "incident")} without coordinates ${incidents.unlocated === 1 ? "is" : "are"} not on it.`);
+    const { drawn, located, unlocated } = incidents;
+    const parts = [t("mapDrawn", "{incidents} on the map at {points}.", { incidents: incidentCount(drawn), points: pointCount(incidents.features.length) })];
+    if (incidents.grid_m > 100) parts.push(t("mapGathered", "So many places that incidents within about {km} km share a marker, at their middle: choose dates, a sector or an actor to see them apart.", { km: incidents.grid_m / 1000 }));
+    if (incidents.truncated) parts.push(t("mapTruncated", "Only the newest {drawn} of {located} with coordinates are drawn: choose dates, a sector or an actor to see the rest.", { drawn, located }));
+    if (unlocated) parts.push(window.pageText.counted("mapUnlocated", unlocated, "{n} incident without coordinates is not on it.", "{n} incidents without coordinates are not on it."));
     box.querySelector(".map-count")?.remove();
     box.prepend(element("strong", parts.join(" ") + " ", { class: "map-count" }));
   }
@@ -194,8 +227,14 @@
     const [west, south, east, north] = basemap.bbox;
     const edge = L.latLngBounds([[south, west], [north, east]]);
     const minZoom = zoomToCover(container, edge);
-    const map = L.map(container, { zoomSnap: 0.5, scrollWheelZoom: false, maxZoom: 12, minZoom, maxBounds: edge, maxBoundsViscosity: 1 });
+    const map = L.map(container, { zoomSnap: 0.5, scrollWheelZoom: false, maxZoom: 12, minZoom, maxBounds: edge, maxBoundsViscosity: 1, zoomControl: false });
     container.leafletMap = map; // for the page's tests: where the view is, what it shows
+    // Leaflet's own words, in the page's language.
+    map.zoomControl = L.control.zoom({ zoomInTitle: t("zoomIn", "Zoom in"), zoomOutTitle: t("zoomOut", "Zoom out") }).addTo(map);
+    map.on("popupopen", (event) => {
+      const close = event.popup.getElement()?.querySelector(".leaflet-popup-close-button");
+      if (close) close.setAttribute("aria-label", t("closePopup", "Close popup"));
+    });
     map.setView(edge.getCenter(), minZoom, { animate: false });
     map.attributionControl.setPrefix(false);
     if (container.dataset.tiles) {
@@ -224,7 +263,7 @@
           icon: spotIcon(p.count, p.status, p.geo_precision),
           count: p.count,
           statuses: p.statuses || { [p.latest.status]: 1 },
-          title: p.count > 1 ? `${plural(p.count, "incident")}: ${statusText(p.statuses)}` : p.latest.title,
+          title: p.count > 1 ? t("markerTitle", "{incidents}: {statuses}", { incidents: incidentCount(p.count), statuses: statusText(p.statuses) }) : p.latest.title,
           alt: p.latest.title,
         });
         marker.bindPopup(() => popup(p, query, incidents.grid_m));  // built when opened, not thousands up front
@@ -258,34 +297,54 @@
       form.elements.to.value = to;
       form.requestSubmit();
     } else {
-      window.location.href = `/incidents?from=${from}&to=${to}`;
+      window.location.href = link(`/incidents?from=${from}&to=${to}`);
     }
   }
 
   const isoDay = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
+
+  // The timeline's dates and numbers as the page's language writes them: uPlot's own are
+  // English, in the browser's digits.
+  function dateNames() {
+    const lang = document.documentElement.lang || "en";
+    const name = (options, day) => new Intl.DateTimeFormat(lang, { ...options, timeZone: "UTC" }).format(day);
+    const months = (month) => Array.from({ length: 12 }, (_, i) => name({ month }, Date.UTC(2021, i, 15)));
+    const days = (weekday) => Array.from({ length: 7 }, (_, i) => name({ weekday }, Date.UTC(2021, 0, 3 + i))); // a Sunday first
+    return { MMMM: months("long"), MMM: months("short"), WWWW: days("long"), WWW: days("short") };
+  }
+  const axisNumbers = (u, splits) => splits.map((v) => (v == null ? "" : num(v)));
 
   async function drawTimeline(container) {
     if (container.dataset.drawn || typeof uPlot === "undefined") return;
     container.dataset.drawn = "1";
     const data = await getJSON(container.dataset.src);
     if (!data.starts.length) {
-      container.append(element("p", "No incidents to chart."));
+      container.append(element("p", t("chartEmpty", "No incidents to chart.")));
       return;
     }
     const xs = data.starts.map((day) => Date.parse(day + "T00:00:00Z") / 1000);
     const names = Object.keys(data.claimants);
+    const dates = dateNames();
     const barWidth = { day: 86400, week: 7 * 86400, month: 30 * 86400, year: 365 * 86400 }[data.bucket];
     const series = [
       {},
-      { label: "Incidents", scale: "n", stroke: "#0b5cad", fill: "rgba(11,92,173,0.3)", paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } },
-      ...names.map((name, i) => ({ label: name + ": killed claimed", scale: "k", stroke: LINE_COLOURS[i % LINE_COLOURS.length], width: 2, spanGaps: true })),
+      { label: t("chartIncidents", "Incidents"), scale: "n", stroke: "#0b5cad", fill: "rgba(11,92,173,0.3)", paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } },
+      ...names.map((name, i) => ({ label: t("chartClaimantKilled", "{claimant}: killed claimed", { claimant: name }), scale: "k", stroke: LINE_COLOURS[i % LINE_COLOURS.length], width: 2, spanGaps: true })),
     ];
     const options = {
       width: Math.max(280, container.clientWidth),
       height: 240,
       series,
       scales: { x: { time: true, range: (u, min, max) => [min - barWidth / 2, max + barWidth / 2] }, n: { range: (u, min, max) => [0, Math.max(1, max)] } },
-      axes: [{}, { scale: "n", label: "Incidents" }, { scale: "k", side: 1, label: "Killed claimed", grid: { show: false } }],
+      axes: [
+        {},
+        { scale: "n", label: t("chartIncidents", "Incidents"), values: axisNumbers },
+        { scale: "k", side: 1, label: t("chartKilled", "Killed claimed"), values: axisNumbers, grid: { show: false } },
+      ],
+      fmtDate: (template) => {
+        const format = uPlot.fmtDate(template, dates);
+        return (date) => window.pageText.digits(format(date));
+      },
       cursor: { drag: { x: true, y: false } },
       legend: { live: false },
       hooks: {
