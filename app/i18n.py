@@ -23,6 +23,7 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 from babel.support import NullTranslations, Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,6 +140,13 @@ def format_number(value: int | float) -> str:
     """12,345 in English, 12٬345 with the language's own digits and separators."""
     language = current_language()
     formatted = format_decimal(value, locale=_locale(language), numbering_system="default")
+    return native_digits(formatted, language)
+
+
+def format_percent(share: float) -> str:
+    """0.42 -> "42%", as the reader's language writes a share ("۴۲٪" in Pashto)."""
+    language = current_language()
+    formatted = babel_percent(share, locale=_locale(language), numbering_system="default")
     return native_digits(formatted, language)
 
 

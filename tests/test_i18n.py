@@ -9,11 +9,13 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
+from jinja2 import Environment
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 import app
-from app.i18n import LANGUAGES, LOCALE_DIR, Language
+from app.i18n import LANGUAGES, LOCALE_DIR, Language, _current, translations
 from app.resources import resource
+from app.web import filters, languages
 from tests.dom import attr, first
 
 TRANSLATED = [language for language in LANGUAGES if language.prefix]
@@ -148,3 +150,19 @@ def test_a_filter_change_pushes_an_address_in_the_same_language(client: TestClie
     assert response.headers["hx-push-url"] == "/ps/incidents?country=PAK"
     english = client.get("/incidents?country=PAK", headers={"HX-Request": "true"})
     assert english.headers["hx-push-url"] == "/incidents?country=PAK"
+
+
+def test_a_filter_on_a_literal_follows_each_reader_not_the_first() -> None:
+    """Jinja works out a filter on a literal once, at compile time, unless the filter takes
+    the context: the first page's language would then stick for every reader."""
+    env = Environment(autoescape=True)
+    filters.install(env)
+    languages.install(env)
+    template = env.from_string("{{ 1234 | num }} {{ 'disputed' | humanize }}")
+    pashto = next(language for language in LANGUAGES if language.code == "ps")
+    assert template.render() == "1,234 Disputed"
+    token = _current.set(pashto)
+    try:
+        assert template.render() == f"۱٬۲۳۴ {translations(pashto).ugettext('Disputed')}"
+    finally:
+        _current.reset(token)

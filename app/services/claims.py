@@ -7,6 +7,8 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_
 
+from app.display_names import display_name
+from app.i18n import N_, format_number, gettext
 from app.models import CasualtyFigure, Claim
 from app.models.vocab import CONTESTING_STATUSES
 
@@ -25,25 +27,33 @@ def adds_to_killed() -> ColumnElement[bool]:
 
 def format_range(low: int, high: int | None, best: int | None = None) -> str:
     """15 -> "15"; 15..20 -> "15–20"; over 100 (no upper bound) -> "100+"; with a best
-    estimate, "best 146 (141–150)"."""
+    estimate, "best 146 (141–150)": in the reader's language and digits."""
     if best is not None and (best != low or high not in (None, low)):
-        return f"best {best} ({format_range(low, high)})"
+        return gettext("best %(best)s (%(range)s)") % {
+            "best": format_number(best),
+            "range": format_range(low, high),
+        }
     if high is None:
-        return f"{low}+"
+        return f"{format_number(low)}+"
     if high == low:
-        return str(low)
-    return f"{low}–{high}"
+        return format_number(low)
+    return f"{format_number(low)}–{format_number(high)}"
 
 
 def figure_subject(figure: CasualtyFigure) -> str:
     """Whose losses, as a reader says it: "Civilians (Afghanistan)", "Pakistan Army", "Unknown"."""
     if figure.actor is not None:
-        return figure.actor.name
-    return {
-        "all": "Everyone",
-        "civilians": "Civilians",
-        "combatants": "Combatants (unidentified)",
-    }.get(figure.party, "Unknown")
+        return display_name("actor", figure.actor.slug, figure.actor.name)
+    return gettext(LOSS_PARTIES.get(figure.party, LOSS_PARTIES["unknown"]))
+
+
+# Whose losses a figure without an actor counts, as the comparison's rows name them.
+LOSS_PARTIES = {
+    "all": N_("Everyone"),
+    "civilians": N_("Civilians"),
+    "combatants": N_("Combatants (unidentified)"),
+    "unknown": N_("Unknown"),
+}
 
 
 def claimed_killed(claim: Claim) -> int | None:

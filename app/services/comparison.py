@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.i18n import N_
+from app.i18n import N_, format_number, gettext
 from app.models import CasualtyFigure, Claim, Incident
-from app.models.vocab import Outcome
-from app.services.claims import figure_subject, format_range
+from app.models.vocab import VALUE_LABELS, Outcome
+from app.services.claims import LOSS_PARTIES, figure_subject, format_range
 
 OUTCOME_ORDER = {outcome.value: i for i, outcome in enumerate(Outcome)}
 
@@ -43,7 +43,6 @@ class ClaimComparison:
 
 # Marked here, translated where the column is shown.
 OTHER_VOICES = N_("Other voices (not a party)")
-EVERYONE = "Everyone"
 
 
 def claimant_key(claim: Claim) -> str:
@@ -55,9 +54,13 @@ def spread(figures: list[CasualtyFigure]) -> str:
     lowest = min(f.low for f in figures)
     highest = max(f.high if f.high is not None else f.low for f in figures)
     open_ended = any(f.high is None and f.low >= highest for f in figures)
+    plus = "+" if open_ended else ""
     if lowest == highest:
-        return f"{lowest}+" if open_ended else str(lowest)
-    return f"{lowest} to {highest}{'+' if open_ended else ''}"
+        return f"{format_number(lowest)}{plus}"
+    return gettext("%(lowest)s to %(highest)s") % {
+        "lowest": format_number(lowest),
+        "highest": f"{format_number(highest)}{plus}",
+    }
 
 
 def compare_claims(incident: Incident) -> ClaimComparison:
@@ -79,12 +82,13 @@ def compare_claims(incident: Incident) -> ClaimComparison:
             row.setdefault(claimant_key(claim), []).append(figure)
 
     rows = []
+    everyone = gettext(LOSS_PARTIES["all"])
     for (subject, outcome), per_claimant in sorted(
         # A total ("Everyone", as datasets give it) before its parts.
         by_row.items(),
         key=lambda item: (
             OUTCOME_ORDER.get(item[0][1], 99),
-            item[0][0] != EVERYONE,
+            item[0][0] != everyone,
             item[0][0],
         ),
     ):
@@ -121,5 +125,5 @@ def spread_summary(comparison: ClaimComparison, per_outcome: int = 2) -> str:
         rows = [r for r in comparison.rows if r.outcome == outcome.value][:per_outcome]
         if rows:
             listed = "; ".join(f"{r.subject} {r.spread}" for r in rows)
-            sentences.append(f"{outcome.value.capitalize()}: {listed}")
+            sentences.append(f"{gettext(VALUE_LABELS[outcome.value])}: {listed}")
     return ". ".join(sentences)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app import dates
+from app.i18n import format_percent
 from app.links import incident_path
 from app.models import Actor, CasualtyFigure, Claim, District, Incident, Place, Sector
 from app.models.vocab import CONTESTING_STATUSES, ReviewState
@@ -447,7 +448,7 @@ class Glance:
 
     @property
     def contested_share(self) -> str:
-        return f"{round(100 * self.contested / self.incidents)}%" if self.incidents else "—"
+        return format_percent(round(self.contested / self.incidents, 2)) if self.incidents else "—"
 
 
 def glance(session: Session, *, since: date | None = None) -> Glance:

@@ -23,6 +23,7 @@ from app.models.vocab import (
 from app.schemas.filters import IncidentFilter
 from app.services.claims import format_range
 from app.slugs import slugify
+from app.web.languages import per_reader
 
 
 def date_span(start: date, end: date, precision: str) -> str:
@@ -120,9 +121,9 @@ def filter_url(**parameters: Any) -> str:
 
 def install(env: Environment) -> None:
     env.filters["slugify"] = slugify
-    env.filters["humanize"] = humanize
-    env.filters["plural"] = plural
-    env.filters["event_type"] = lambda slug: gettext(event_type_label(slug))
+    env.filters["humanize"] = per_reader(humanize)
+    env.filters["plural"] = per_reader(plural)
+    env.filters["event_type"] = per_reader(lambda slug: gettext(event_type_label(slug)))
     env.globals["date_span"] = date_span
     env.globals["precision_label"] = precision_label
     env.globals["static_url"] = static_url

@@ -3,8 +3,9 @@ page's address in every other language (the switcher and <link rel="alternate" h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
 from jinja2 import Environment, pass_context
@@ -82,6 +83,22 @@ def _pgettext(context: Context, where: str, message: str, **variables: Any) -> s
     return _filled(context, pgettext(where, message), variables)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def per_reader(function: Callable[P, R]) -> Callable[..., R]:
+    """A filter whose result depends on the reader's language. Jinja works out a filter on a
+    literal (`{{ 1 | num }}`, `{{ "Place" | tr }}`) once, when the template compiles, in
+    whatever language the first page was in; a filter that takes the context never is."""
+
+    @pass_context
+    def filter_(context: Context, *args: Any, **kwargs: Any) -> R:
+        return function(*args, **kwargs)
+
+    return filter_
+
+
 def translate(value: object) -> str:
     """A label defined elsewhere (marked there with N_) in the reader's language; as plain
     text, escaped like any value, never trusted as markup."""
@@ -94,8 +111,8 @@ def install(env: Environment) -> None:
     env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
     env.policies["ext.i18n.trimmed"] = True
     env.globals["local"] = localized_path
-    env.filters["tr"] = translate
-    env.filters["num"] = format_number
-    env.filters["day"] = format_day
-    env.filters["native"] = native
+    env.filters["tr"] = per_reader(translate)
+    env.filters["num"] = per_reader(format_number)
+    env.filters["day"] = per_reader(format_day)
+    env.filters["native"] = per_reader(native)
     env.globals["display_name"] = display_name
