@@ -136,6 +136,14 @@ def native_digits(text: str, language: Language | None = None) -> str:
     return text.translate(str.maketrans("0123456789", digits)) if digits else text
 
 
+_TO_LATIN = str.maketrans({d: str(i) for digits in _DIGITS.values() for i, d in enumerate(digits)})
+
+
+def latin_digits(text: str) -> str:
+    """A number as typed in Pashto, Dari or Arabic digits (۱۲, ١٢), read as 12."""
+    return text.translate(_TO_LATIN)
+
+
 def format_number(value: int | float) -> str:
     """12,345 in English, 12٬345 with the language's own digits and separators."""
     language = current_language()

@@ -194,3 +194,15 @@ def test_an_admins_notices_and_refusals_are_in_the_readers_language(admin: TestC
     problem = _text(refused.text, ".problems")
     assert problem.startswith("««upload.csv is not a UCDP GED export: no ")
     assert problem.endswith("column»; nothing was imported.»")
+
+
+def test_numbers_typed_in_pashto_or_dari_digits_are_read() -> None:
+    """A reader of Pashto or Dari types ۱۲ for 12; Arabic-Indic digits (١٢) read too."""
+    base = {"title": "T", "date_start": "2025-10-15", "event_type": "battles"}
+    typed = FormData({**base, "assessed_killed_low": "۱۲", "assessed_killed_high": "١٥"})
+    parsed = parse_incident_form(typed)
+    assert typed.errors == {}
+    assert (parsed.assessed["killed_low"], parsed.assessed["killed_high"]) == (12, 15)
+    latin = FormData({**base, "assessed_killed_low": "12x"})
+    parse_incident_form(latin)
+    assert "assessed_killed_low" in latin.errors

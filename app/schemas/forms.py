@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from app import dates
-from app.i18n import gettext
+from app.i18n import gettext, latin_digits
 from app.models.base import MAX_ID
 from app.models.vocab import (
     COUNTRY_NAMES,
@@ -95,7 +95,7 @@ def _date(form: FormData, name: str, *, required: bool = False) -> date | None:
 
 
 def _int(form: FormData, name: str, *, low: int = 0, high: int = 10_000_000) -> int | None:
-    value = form.get(name).strip()
+    value = latin_digits(form.get(name).strip())
     if not value:
         return None
     if not re.fullmatch(r"[0-9]{1,9}", value) or not low <= int(value) <= high:
@@ -108,7 +108,7 @@ def _int(form: FormData, name: str, *, low: int = 0, high: int = 10_000_000) -> 
 
 
 def _float(form: FormData, name: str, *, low: float, high: float) -> float | None:
-    value = form.get(name).strip()
+    value = latin_digits(form.get(name).strip())
     if not value:
         return None
     try:

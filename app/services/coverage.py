@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Integer, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.i18n import N_, gettext, ngettext
+from app.i18n import N_, format_number, gettext, ngettext
 from app.importers import DATASET_LABELS
 from app.models import ExternalId, Incident
 from app.models.vocab import ActorKind
@@ -98,9 +98,8 @@ def reported_by_text(incident: Incident) -> str:
     parts = []
     for dataset, n in sorted(datasets.items()):
         name = DATASET_LABELS.get(dataset, dataset).split()[0]
-        parts.append(
-            gettext("%(dataset)s (%(num)s events)") % {"dataset": name, "num": n} if n > 1 else name
-        )
+        events = gettext("%(dataset)s (%(num)s events)")
+        parts.append(events % {"dataset": name, "num": format_number(n)} if n > 1 else name)
     sources = {
         source.id
         for claim in incident.claims
@@ -109,7 +108,6 @@ def reported_by_text(incident: Incident) -> str:
     }
     if sources:
         count = len(sources)
-        parts.append(
-            ngettext("%(num)s news source", "%(num)s news sources", count) % {"num": count}
-        )
+        news = ngettext("%(num)s news source", "%(num)s news sources", count)
+        parts.append(news % {"num": format_number(count)})
     return ", ".join(parts) or gettext("no source yet")

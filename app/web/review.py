@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.i18n import gettext, ngettext
+from app.i18n import format_number, gettext, ngettext
 from app.services import actor_names
 from app.services.actors import suggest_actors
 from app.services.lookup import find_actor
@@ -79,7 +79,7 @@ def map_actor_name(
                     "Mapped to %(actor)s: %(num)s incident changed.",
                     "Mapped to %(actor)s: %(num)s incidents changed.",
                     changed,
-                ) % {"actor": target.name, "num": changed}
+                ) % {"actor": target.name, "num": format_number(changed)}
     except actor_names.MappingError as error:
         return _page(request, database, templates, problem=(number, str(error)), status=422)
     return RedirectResponse(f"{PAGE}?done={message}", status_code=303)
