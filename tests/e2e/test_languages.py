@@ -104,3 +104,94 @@ def test_a_translated_page_reads_in_its_language(
         assert arabic > latin / 2, (arabic, latin)
     finally:
         page.close()
+
+
+# Without script: what only script fills or drives. The map and the timeline (and their keys and
+# small map frames) are .js-only; a button that submits nothing (type=button, "Copy link") has
+# only script to act on it.
+SCRIPT_ONLY = ".js-only, .map, .timeline, .copy-link, button[type=button]"
+
+# A box drawn on the page (a border or a background) with nothing in it: a frame left for
+# something script would have drawn. Content inside a closed <details> is not rendered.
+EMPTY_FRAMES = """() => {
+  const content = "img, svg, canvas, video, iframe, input, select, textarea, button, hr";
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (el.matches(content) || el.querySelector(content)) continue;
+    if (el.innerText.trim() !== "") continue;
+    const style = getComputedStyle(el);
+    const framed = ["Top", "Right", "Bottom", "Left"].some(
+      (side) => parseFloat(style["border" + side + "Width"]) > 0
+    ) || style.backgroundColor !== "rgba(0, 0, 0, 0)";
+    if (framed) out.push(el.tagName + "#" + el.id + "." + el.className);
+  }
+  return out.slice(0, 5);
+}"""
+
+
+def _reads_without_script(page: Any, language: Language, name: str, width: int) -> None:
+    """The page is in its language and direction, fits the window, and shows nothing that
+    only script would have made meaningful."""
+    html = page.locator("html")
+    assert html.get_attribute("lang") == language.code, name
+    assert html.get_attribute("dir") == language.direction, name
+    assert page.evaluate("getComputedStyle(document.body).direction") == language.direction
+    nav = page.locator(".site-header nav a").first.get_attribute("href") or ""
+    assert nav.startswith(f"{language.prefix}/"), (name, nav)
+    measured = page.evaluate(OFF_THE_PAGE)
+    assert measured["page"] <= 0, (name, width, measured)
+    assert measured["elements"] == [], (name, width, measured)
+    shown = [el.get_attribute("class") for el in page.locator(SCRIPT_ONLY).all() if el.is_visible()]
+    assert shown == [], (name, shown)
+    assert page.evaluate(EMPTY_FRAMES) == [], name
+
+
+@pytest.mark.parametrize(
+    "language", [lang for lang in LANGUAGES if lang.prefix], ids=lambda language: language.code
+)
+def test_without_javascript_a_translated_page_reads_and_filters_on_a_phone(
+    live_server: str, browser: Any, language: Language
+) -> None:
+    """Home, list, an incident and the forms with script off at 360 px: in the language's
+    direction, nothing sideways, no empty map or chart frame, and the filter form sends."""
+    width = 360
+    incident = _incident(live_server, browser)
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    try:
+        # A reader first, then an editor for the forms.
+        for signed_in in (False, True):
+            if signed_in:
+                sign_in_as_editor(page, live_server)
+            for name, (path, needs_editor) in PAGES.items():
+                if needs_editor != signed_in:
+                    continue
+                address = f"{live_server}{language.prefix}{path.format(incident=incident)}"
+                response = page.goto(address)
+                assert response is not None and response.status == 200, (name, address)
+                _reads_without_script(page, language, name, width)
+                if name in ("home", "list"):
+                    # What the map and the timeline show, as tables for readers without script.
+                    assert page.locator("details.alt-table > summary").first.is_visible(), name
+
+        # The list's filters: a submit button in reach, and a ticked box sent by the form itself.
+        page.goto(f"{live_server}{language.prefix}/incidents")
+        apply = page.locator("#filters button[type=submit]")
+        assert apply.count() == 1, "the filter form has no submit button"
+        apply.scroll_into_view_if_needed()
+        assert apply.is_visible() and apply.is_enabled()
+        box = apply.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        page.locator("#facet-status input[type=checkbox]").first.check()
+        apply.click()
+        page.wait_for_url(f"**{language.prefix}/incidents?*status=*")
+        assert page.locator("#facet-status input[type=checkbox]:checked").count() == 1
+        assert page.locator(".chips a").count() >= 1
+        _reads_without_script(page, language, "filtered list", width)
+    finally:
+        context.close()
