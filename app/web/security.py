@@ -6,11 +6,13 @@ configured with allowEval false), nothing from another origin, and no framing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import gettext, route_path
@@ -81,6 +83,49 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+log = logging.getLogger(__name__)
+
+
+class ServerErrorPage:
+    """An error nothing else handled becomes the server-error page here, inside the security
+    headers and the reader's language. Starlette's own last resort sits outside every
+    middleware, so its page had neither: no Content-Security-Policy, and always English.
+
+    The error is logged with its traceback. Once a response has started (a download that
+    fails half-way) no page can be sent, and the error goes on up to the server.
+    """
+
+    def __init__(self, app: ASGIApp, page: Callable[[Request], Response]) -> None:
+        self.app = app
+        self.page = page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception:
+            if started:
+                raise
+            log.exception("Server error on %s %s", scope["method"], scope["path"])
+            try:
+                response = self.page(Request(scope))
+            except Exception:
+                # The page itself failed (its template reads the database, which may be
+                # what failed): plain words, still inside the headers.
+                log.exception("The server-error page could not be rendered")
+                response = PlainTextResponse(gettext("Server error"), status_code=500)
+            await response(scope, receive, send)
 
 
 class RejectNulBytes:
