@@ -8,6 +8,7 @@ from typing import Any
 
 from app.i18n import N_, gettext
 from app.models import Change
+from app.models.vocab import ChangeAction
 from app.services.snapshots import is_incident_snapshot
 
 # The labels are marked here and translated when a difference is shown (at request time).
@@ -132,7 +133,17 @@ def diff_snapshots(
 
 
 def history_views(changes: list[Change]) -> list[ChangeView]:
-    return [
-        ChangeView(c, diff_snapshots(c.before, c.after), is_incident_snapshot(c.after))
-        for c in changes
-    ]
+    """The differences each change made. An import's update records no `before` (the bulk
+    writer leaves it to the log): it is compared with the incident's previous version in the
+    log, so it shows what the new file changed, not every field as new."""
+    previous: dict[int, dict[str, Any]] = {}
+    views: dict[int, ChangeView] = {}
+    for change in sorted(changes, key=lambda c: c.id):
+        before = change.before
+        if before is None and change.action != ChangeAction.CREATE:
+            before = previous.get(change.entity_id)
+        differences = diff_snapshots(before, change.after)
+        views[change.id] = ChangeView(change, differences, is_incident_snapshot(change.after))
+        if is_incident_snapshot(change.after):
+            previous[change.entity_id] = change.after
+    return [views[change.id] for change in changes]

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.i18n import gettext
-from app.models import Incident, User
+from app.models import Incident
 from app.models.base import MAX_ID
 from app.schemas.filters import SORTS, ParsedFilter
 from app.services import records, visuals
@@ -27,7 +27,7 @@ from app.services.merge_links import merged_into
 from app.services.proposals_view import waiting_for
 from app.services.versions import incident_at_version
 from app.services.visibility import Viewer
-from app.web.auth import CurrentUser
+from app.web.auth import CurrentUser, ViewerDep
 from app.web.caching import cached_page
 from app.web.deps import DatabaseDep, QueryFilterDep, SessionDep, TemplatesDep
 from app.web.filters import quick_ranges
@@ -50,13 +50,11 @@ def incident_list(
     session: SessionDep,
     templates: TemplatesDep,
     user: CurrentUser,
+    viewer: ViewerDep,
     parsed: QueryFilterDep,
 ) -> Response:
     return cached_page(
-        request,
-        session,
-        user,
-        lambda: _render_list(request, session, templates, Viewer.of(user), parsed),
+        request, session, user, lambda: _render_list(request, session, templates, viewer, parsed)
     )
 
 
@@ -122,12 +120,16 @@ def incident_detail(
     session: SessionDep,
     templates: TemplatesDep,
     user: CurrentUser,
+    viewer: ViewerDep,
     incident_id: str,
     slug: str | None = None,
 ) -> Response:
     number = parse_id(incident_id)
     return cached_page(
-        request, session, user, lambda: _render_incident(request, session, templates, user, number)
+        request,
+        session,
+        user,
+        lambda: _render_incident(request, session, templates, viewer, number),
     )
 
 
@@ -135,14 +137,14 @@ def _render_incident(
     request: Request,
     session: Session,
     templates: Jinja2Templates,
-    user: User | None,
+    viewer: Viewer,
     number: int | None,
 ) -> Response:
-    incident = get_incident(session, number, viewer=Viewer.of(user)) if number is not None else None
+    incident = get_incident(session, number, viewer=viewer) if number is not None else None
     if incident is None:
         raise _not_found(gettext("There is no incident at this address."))
     context: dict[str, object] = {}
-    if user is not None:
+    if viewer.sees_unpublished:
         # Editors' tools (never in a cached page: editors are not served from the cache).
         params = request.query_params
         context |= {
@@ -184,6 +186,7 @@ def incident_version(
     session: SessionDep,
     templates: TemplatesDep,
     user: CurrentUser,
+    viewer: ViewerDep,
     incident_id: str,
     version: str,
 ) -> Response:
@@ -191,7 +194,6 @@ def incident_version(
     number, wanted = parse_id(incident_id), parse_id(version)
 
     def render() -> Response:
-        viewer = Viewer.of(user)
         current = get_incident(session, number, viewer=viewer) if number else None
         if current is None or wanted is None or wanted > current.version:
             raise _not_found(gettext("There is no version of this incident at this address."))
@@ -228,7 +230,7 @@ def actor_page(
 
 @router.get("/sectors/{slug}", response_class=HTMLResponse)
 def sector_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser, slug: str
+    request: Request, session: SessionDep, templates: TemplatesDep, viewer: ViewerDep, slug: str
 ) -> Response:
     sector = records.get_sector(session, slug)
     if sector is None:
@@ -236,16 +238,16 @@ def sector_page(
     context = {
         "sector": sector,
         "record": records.sector_record(session, sector),
-        "places": records.places_in_sector(session, sector, viewer=Viewer.of(user)),
+        "places": records.places_in_sector(session, sector, viewer=viewer),
     }
     return templates.TemplateResponse(request, "records/sector.html", context)
 
 
 @router.get("/places/{slug}", response_class=HTMLResponse)
 def place_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, user: CurrentUser, slug: str
+    request: Request, session: SessionDep, templates: TemplatesDep, viewer: ViewerDep, slug: str
 ) -> Response:
-    place = records.get_place(session, slug, viewer=Viewer.of(user))
+    place = records.get_place(session, slug, viewer=viewer)
     if place is None:
         raise _not_found(gettext("There is no place at this address."))
     context = {"place": place, "record": records.place_record(session, place)}

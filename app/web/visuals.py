@@ -40,6 +40,7 @@ def incidents_coverage(
     session: SessionDep,
     templates: TemplatesDep,
     user: CurrentUser,
+    viewer: ViewerDep,
     parsed: QueryFilterDep,
 ) -> Response:
     """For any filter of the list: how many incidents only ACLED has, only UCDP, both, neither."""
@@ -47,7 +48,7 @@ def incidents_coverage(
         request,
         session,
         user,
-        lambda: _render_coverage(request, session, templates, Viewer.of(user), parsed),
+        lambda: _render_coverage(request, session, templates, viewer, parsed),
     )
 
 

@@ -16,7 +16,8 @@ from app.models import Change, ExternalId, Incident
 from app.models.vocab import ChangeAction
 from app.services.changes import record_change
 from app.services.demo import load_demo
-from app.services.editing import load_for_edit, update_incident
+from app.services.editing import incident_history, load_for_edit, update_incident
+from app.services.history import history_views
 from app.services.imports import import_file, import_native
 from app.services.merging import merge_incidents
 from app.services.snapshots import is_incident_snapshot
@@ -161,3 +162,36 @@ def test_a_row_logged_in_an_older_shape_is_shown_but_not_offered_for_restore(
     assert refused.status_code == 404 and "no such version" in refused.text
     with database.read() as s:
         assert load_for_edit(s, native).version == 1  # nothing was written
+
+
+def test_an_import_that_updates_an_incident_shows_only_what_the_file_changed(
+    database: Database, tmp_path: Path
+) -> None:
+    """A re-import logs the new version without a `before`; the history compares it with the
+    incident's previous version, so only the changed values appear as changed."""
+    original = REAL / "acled_frontier.csv"
+    import_file(database, dataset="acled", path=original, file_name=original.name)
+    changed = tmp_path / "acled_frontier_v2.csv"
+    changed.write_text(
+        original.read_text(encoding="utf-8").replace(",Idak,32.9839,", ",Idak village,32.9839,"),
+        encoding="utf-8",
+    )
+    report = import_file(database, dataset="acled", path=changed, file_name=changed.name)
+    assert report.updated == 1
+
+    with database.read() as s:
+        incident_id = s.scalar(
+            select(ExternalId.incident_id).where(ExternalId.external_id == "PAK71234")
+        )
+        assert incident_id is not None
+        views = history_views(incident_history(s, incident_id))
+    update, created = views
+    assert update.change.action == ChangeAction.UPDATE and update.change.before is None
+    shown = {d.label: (d.before, d.after) for d in update.differences}
+    # The title is made from the place; the dataset's claim is written anew on every import.
+    assert shown.pop("Title") == ("Armed clash in Idak", "Armed clash in Idak village")
+    assert shown.pop("Location as reported") == ("Idak", "Idak village")
+    assert {label.split()[-1] for label in shown} == {"removed", "added"}
+    # The first version is still everything new.
+    assert {d.before for d in created.differences} == {"—"}
+    assert "Title" in {d.label for d in created.differences}
