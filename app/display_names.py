@@ -32,8 +32,11 @@ def display_name(kind: str, slug: str | None, name: str) -> str:
     return shown or name
 
 
-def native(record: object) -> str:
-    """display_name for a Sector, Place, District or Actor (the template filter `native`)."""
-    kind = type(record).__name__.lower()
+def native(record: object, kind: str | None = None) -> str:
+    """display_name for a Sector, Place, District or Actor, or for any record with a slug and a
+    name given its kind (the template filter `native`: `place | native`,
+    `row.place | native("place")`). A filter, not a call: Jinja calls a global function through
+    its context, which costs more than the lookup on the list's hundreds of names."""
+    kind = kind or type(record).__name__.lower()
     name = str(getattr(record, "name", ""))
     return display_name(kind, getattr(record, "slug", None), name) if kind in KINDS else name

@@ -166,3 +166,40 @@ def test_a_filter_on_a_literal_follows_each_reader_not_the_first() -> None:
         assert template.render() == f"۱٬۲۳۴ {translations(pashto).ugettext('Disputed')}"
     finally:
         _current.reset(token)
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=lambda language: language.code)
+def test_counts_are_written_as_babel_writes_them(language: Language) -> None:
+    """Whole numbers take a quicker path than Babel's; it must write exactly what Babel does,
+    separators and digits included (Pashto and Dari: ۱۲٬۳۴۵)."""
+    from babel.numbers import format_decimal
+
+    from app.i18n import _locale, format_number, native_digits
+
+    counts = [
+        0,
+        7,
+        999,
+        1000,
+        1234,
+        9999,
+        10_000,
+        123_456,
+        1_234_567,
+        10**12,
+        *range(0, 10**7, 9973),
+    ]
+    token = _current.set(language)
+    try:
+        for count in counts:
+            babel = format_decimal(count, locale=_locale(language), numbering_system="default")
+            assert format_number(count) == native_digits(babel, language), count
+        # Babel still writes what the quick path leaves to it.
+        assert format_number(-1234) == native_digits(
+            format_decimal(-1234, locale=_locale(language), numbering_system="default"), language
+        )
+        assert format_number(1234.5) == native_digits(
+            format_decimal(1234.5, locale=_locale(language), numbering_system="default"), language
+        )
+    finally:
+        _current.reset(token)

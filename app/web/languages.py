@@ -55,6 +55,9 @@ def language_context(request: Request, site: str) -> dict[str, object]:
 def _filled(context: Context, message: str, variables: dict[str, Any]) -> str:
     """A translated message with its values in: escaped as any expression is, and numbers
     written as the reader's language writes them (a bool or an id given as text stays)."""
+    if not variables and "%" not in message:
+        # Most messages are labels: no values to put in, and formatting would change nothing.
+        return Markup(message) if context.eval_ctx.autoescape else message  # noqa: S704
     if context.eval_ctx.autoescape:
         message = Markup(message)  # noqa: S704 - the catalogue is ours, the values are escaped
     return message % {
@@ -108,7 +111,9 @@ def translate(value: object) -> str:
 def install(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.newstyle_gettext = True  # type: ignore[attr-defined]
-    env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
+    # `_` straight to _gettext: the extension's alias looks the function up and calls it
+    # through the context again, for every label on the page.
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext)
     env.policies["ext.i18n.trimmed"] = True
     env.globals["local"] = localized_path
     env.filters["tr"] = per_reader(translate)

@@ -13,7 +13,8 @@ from app import i18n
 from app.display_names import display_name
 from app.services.reference import REFERENCE_DIR
 
-LANGUAGES = ("ur", "ps", "fa-AF")
+# The languages besides English: each has a column of names.
+LANGUAGES = tuple(language.code for language in i18n.LANGUAGES if language.prefix)
 REFERENCE_FILES = {
     "sector": "sectors.csv",
     "place": "places.csv",
@@ -130,3 +131,16 @@ def test_display_name_keeps_the_stored_name_of_an_unknown_record(urdu: i18n.Lang
 def test_display_name_in_english_is_the_stored_name() -> None:
     assert i18n.current_language() is i18n.ENGLISH
     assert display_name("district", "bajaur", "Bajaur") == "Bajaur"
+
+
+def test_the_native_filter_names_a_model_by_its_type_and_any_record_by_the_kind_given(
+    urdu: i18n.Language,
+) -> None:
+    from app.display_names import native
+    from app.models import Place
+    from app.services.incidents import Named
+
+    assert native(Place(slug="chaman", name="Chaman")) == "چمن"
+    assert native(Named("chaman", "Chaman"), "place") == "چمن"
+    # Without a kind, a record that is not a model keeps its stored name.
+    assert native(Named("chaman", "Chaman")) == "Chaman"
