@@ -49,14 +49,6 @@ def first_category(categories: Iterable[str]) -> str:
     return next((c for c in CATEGORIES if c in present), "no-claims")
 
 
-def killed_spread(low: int | None, high: int | None) -> str:
-    if high is None:
-        return "no figure claimed"
-    if low is None or low == high:
-        return f"{high} killed claimed"
-    return f"{low} to {high} killed, by claimant"
-
-
 def _conditions(
     session: Session, wanted: IncidentFilter, viewer: Viewer
 ) -> list[ColumnElement[bool]]:
