@@ -88,6 +88,19 @@ class SecurityHeaders:
 log = logging.getLogger(__name__)
 
 
+class NotingStart:
+    """`send`, noting whether the response has started: once it has, an error can no longer be
+    answered with a response of its own."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class ServerErrorPage:
     """An error nothing else handled becomes the server-error page here, inside the security
     headers and the reader's language. Starlette's own last resort sits outside every
@@ -105,17 +118,11 @@ class ServerErrorPage:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        sending = NotingStart(send)
         try:
-            await self.app(scope, receive, send_noting_start)
+            await self.app(scope, receive, sending)
         except Exception:
-            if started:
+            if sending.started:
                 raise
             log.exception("Server error on %s %s", scope["method"], scope["path"])
             try:
@@ -244,17 +251,11 @@ class BodyLimits:
                     tail = window[-5:]
             return message
 
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        sending = NotingStart(send)
         try:
-            await self.app(scope, bounded_receive, tracking_send)
+            await self.app(scope, bounded_receive, sending)
         except BodyRefused as refused:
-            if started:
+            if sending.started:
                 raise
             await self._refuse(scope, receive, send, refused.status_code, refused.detail)
 
