@@ -19,6 +19,8 @@ from app.i18n import gettext, route_path
 from app.web.csrf import SESSION_COOKIE, cookies_of
 from app.web.problems import problem_response
 
+log = logging.getLogger(__name__)
+
 
 def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
     return "; ".join(
@@ -83,9 +85,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-log = logging.getLogger(__name__)
 
 
 class NotingStart:
