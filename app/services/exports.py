@@ -7,10 +7,8 @@ however many incidents match.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -98,37 +96,66 @@ def _batches(
 _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _csv_cell(value: Any) -> Any:
-    # Dispatch on the exact type, and neutralise inline: this runs for every text, list and
-    # flag cell of every export.
-    kind = type(value)
-    if kind is str:
-        return "'" + value if value[:1] in FORMULA_STARTS else value
-    if kind is list or kind is dict:
-        text = _compact_json(value) if value else ("[]" if kind is list else "{}")
-        return "'" + text if text[:1] in FORMULA_STARTS else text
-    if kind is bool:
-        return "true" if value else "false"
-    return value
+def _needs_quotes(text: str) -> bool:
+    """Whether csv.writer's default dialect quotes this cell. The module's writer tests every
+    character against the line ending with a call each, which made it most of an export's
+    cost; `in` searches memory in C, and four searches are quicker than one regular
+    expression's character class."""
+    return '"' in text or "," in text or "\n" in text or "\r" in text
 
 
-# Cells written as they are: a call per cell is most of the CSV's cost, and about half the
-# cells are numbers or empty.
-_AS_THEY_ARE = frozenset((int, float, type(None)))
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _needs_quotes(text) else text
+
+
+def _csv_text(text: str) -> str:
+    """A text cell as csv.writer writes it, with a leading formula character neutralised."""
+    return _quoted("'" + text if text[:1] in FORMULA_STARTS else text)
+
+
+def _csv_json(value: list[Any] | dict[str, Any]) -> str:
+    return _csv_text(_compact_json(value) if value else ("[]" if type(value) is list else "{}"))
+
+
+# How each kind of value is written: exactly as csv.writer would write the value the export
+# means (flags as true/false, lists and objects as compact JSON), looked up by exact type
+# because this runs for every cell of every export.
+_CSV_CELL: dict[type, Callable[[Any], str]] = {
+    str: _csv_text,
+    int: str,
+    float: repr,
+    type(None): lambda _: "",
+    bool: lambda flag: "true" if flag else "false",
+    list: _csv_json,
+    dict: _csv_json,
+}
+
+
+def _csv_other(value: Any) -> str:
+    # Text of a subclass of str is text like any other; anything else is written as str()
+    # writes it, as csv.writer does.
+    return _csv_text(value) if isinstance(value, str) else _quoted(str(value))
+
+
+def csv_line(cells: Iterable[Any]) -> str:
+    """One CSV record ending in CRLF: byte for byte what csv.writer writes for two cells or more
+    (it quotes a lone empty cell, which no export has)."""
+    return ",".join([_CSV_CELL.get(type(v), _csv_other)(v) for v in cells]) + "\r\n"
 
 
 def _csv_lines(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
+    lines = [csv_line(columns)]
+    size = 0
     cells_of = itemgetter(*columns)
     for row in rows:
-        writer.writerow([v if type(v) in _AS_THEY_ARE else _csv_cell(v) for v in cells_of(row)])
-        if buffer.tell() > CHUNK_BYTES:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        line = csv_line(cells_of(row))
+        lines.append(line)
+        size += len(line)
+        if size > CHUNK_BYTES:
+            yield "".join(lines)
+            lines.clear()
+            size = 0
+    yield "".join(lines)
 
 
 def csv_export(
