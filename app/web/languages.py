@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from app.i18n import (
     ENGLISH,
     LANGUAGES,
     Language,
+    current_language,
     format_day,
     format_number,
     gettext,
@@ -52,13 +54,13 @@ def language_context(request: Request, site: str) -> dict[str, object]:
     }
 
 
-def _filled(context: Context, message: str, variables: dict[str, Any]) -> str:
+def _filled(eval_ctx: EvalContext, message: str, variables: dict[str, Any]) -> str:
     """A translated message with its values in: escaped as any expression is, and numbers
     written as the reader's language writes them (a bool or an id given as text stays)."""
     if not variables and "%" not in message:
         # Most messages are labels: no values to put in, and formatting would change nothing.
-        return Markup(message) if context.eval_ctx.autoescape else message  # noqa: S704
-    if context.eval_ctx.autoescape:
+        return Markup(message) if eval_ctx.autoescape else message  # noqa: S704
+    if eval_ctx.autoescape:
         message = Markup(message)  # noqa: S704 - the catalogue is ours, the values are escaped
     return message % {
         name: format_number(value)
@@ -69,21 +71,24 @@ def _filled(context: Context, message: str, variables: dict[str, Any]) -> str:
 
 
 # New-style gettext, as Jinja's own (`_("...", name=value)`, `{% trans %}` blocks), with the
-# numbers in a message localized: Jinja's would write them with Latin digits.
-@pass_context
-def _gettext(context: Context, message: str, **variables: Any) -> str:
-    return _filled(context, gettext(message), variables)
+# numbers in a message localized: Jinja's would write them with Latin digits. They take the
+# evaluation context, all they need, and not the whole context: Jinja copies the whole context
+# for a function that takes it when called inside a loop or a block with variables of its
+# own, and labels inside loops and blocks were a tenth of an incident page's rendering.
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+    return _filled(eval_ctx, gettext(message), variables)
 
 
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+@pass_eval_context
+def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
-    return _filled(context, ngettext(singular, plural, num), variables)
+    return _filled(eval_ctx, ngettext(singular, plural, num), variables)
 
 
-@pass_context
-def _pgettext(context: Context, where: str, message: str, **variables: Any) -> str:
-    return _filled(context, pgettext(where, message), variables)
+@pass_eval_context
+def _pgettext(eval_ctx: EvalContext, where: str, message: str, **variables: Any) -> str:
+    return _filled(eval_ctx, pgettext(where, message), variables)
 
 
 P = ParamSpec("P")
@@ -108,6 +113,23 @@ def translate(value: object) -> str:
     return gettext(str(value)) if value else ""
 
 
+def rendered_once_per_language(env: Environment, name: str) -> Callable[..., Markup]:
+    """A global that gives a template depending on nothing but the reader's language (the
+    scripts' messages: some sixty labels on every page), rendered the first time each language
+    asks and given back as it was after that."""
+    rendered: dict[str, Markup] = {}
+
+    @pass_context
+    def once(context: Context) -> Markup:
+        language = current_language()
+        if language.code not in rendered:
+            html = env.get_template(name).render(lp=language.prefix)
+            rendered[language.code] = Markup(html)  # noqa: S704 - rendered with autoescape on
+        return rendered[language.code]
+
+    return once
+
+
 def install(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.newstyle_gettext = True  # type: ignore[attr-defined]
@@ -121,3 +143,4 @@ def install(env: Environment) -> None:
     env.filters["day"] = per_reader(format_day)
     env.filters["native"] = per_reader(native)
     env.globals["display_name"] = display_name
+    env.globals["script_messages"] = rendered_once_per_language(env, "_messages.html")
