@@ -216,7 +216,14 @@ def results_markdown(report: dict[str, Any]) -> str:
         engine = "SQLite" if run["engine"] == "sqlite" else "PostgreSQL"
         lines += [f"### {engine}, {run['incidents']:,} incidents", ""]
         if run.get("measured"):
-            lines += [f"Measured {run['measured']}.", ""]
+            speed = run.get("machine_speed_ms")
+            pace = (
+                f" A fixed loop of pure Python took {speed} ms as it began: this machine's"
+                " pace then, lower is faster (bench/run.py, machine_speed_ms)."
+                if speed
+                else ""
+            )
+            lines += [f"Measured {run['measured']}.{pace}", ""]
         database = run["database"]
         if "synth_seconds" in database:
             lines += [f"`incidents synth` filled it in {database['synth_seconds']} s.", ""]

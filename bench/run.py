@@ -474,6 +474,20 @@ def published_incident(url: str) -> int:
 PARTS = ("queries", "cached", "export", "datasette", "rendered", "distinct")
 
 
+def machine_speed_ms() -> float:
+    """How long a fixed piece of pure Python takes here now, best of five. This shared
+    machine's speed drifts by half or more from one hour to the next, so each run records it:
+    figures measured at different speeds compare only through it."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        times.append(time.perf_counter() - started)
+    return round(min(times) * 1000, 1)
+
+
 def measure(
     engine: str, size: int, seconds: int, parts: set[str], result: dict[str, Any]
 ) -> dict[str, Any]:
@@ -481,6 +495,7 @@ def measure(
     result.update({"engine": engine, "incidents": size})
     # A run may keep another engine's or size's figures from an earlier one: each says when.
     result["measured"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["machine_speed_ms"] = machine_speed_ms()
     result["database"] = prepare(engine, size)
     url = database_url(engine, size)
     incident = f"/incidents/{published_incident(url)}"
