@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -227,9 +228,14 @@ def wrk(
 
 
 def body_bytes(url: str, headers: dict[str, str] | None = None) -> int:
+    """The answer's size. An error answer counts too (Datasette's 400 when a query outlasts its
+    time limit, as at a million rows on a slow hour): wrk then reports it among the errors."""
     request = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return len(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return len(response.read())
+    except urllib.error.HTTPError as error:
+        return len(error.read())
 
 
 def load(

@@ -139,7 +139,8 @@ def _csv_other(value: Any) -> str:
 
 def csv_line(cells: Iterable[Any]) -> str:
     """One CSV record ending in CRLF: byte for byte what csv.writer writes for two cells or more
-    (it quotes a lone empty cell, which no export has)."""
+    (it quotes a lone empty cell, which no export has). Text of a subclass of str is
+    neutralised like any other text, where the writer before this one let it through."""
     return ",".join([_CSV_CELL.get(type(v), _csv_other)(v) for v in cells]) + "\r\n"
 
 
